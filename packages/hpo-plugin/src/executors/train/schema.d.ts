@@ -1,0 +1,8 @@
+export interface TrainExecutorOptions {
+  config: string;
+  params?: string | Record<string, unknown>;
+  seed?: number;
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  outputPath?: string;
+  verbose?: boolean;
+}

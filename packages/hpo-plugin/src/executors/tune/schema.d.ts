@@ -1,0 +1,10 @@
+export interface TuneExecutorOptions {
+  config: string;
+  algorithm?: 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+  trials?: number;
+  parallelism?: number;
+  seed?: number;
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  outputPath?: string;
+  verbose?: boolean;
+}

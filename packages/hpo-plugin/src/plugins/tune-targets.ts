@@ -1,0 +1,129 @@
+/**
+ * Inferred targets: every `tune.yaml` (or `<name>.tune.yaml`) in a project gives that project a
+ * `tune` and a `train` target (`tune-<name>` / `train-<name>`), with inputs read from the YAML itself
+ * (the file, the data file and the model module it references) so Nx's cache and `nx affected` see
+ * exactly what a sweep depends on.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
+import { parse as parseYaml } from 'yaml';
+
+export interface HpoPluginOptions {
+  /** Name of the inferred tune target (default `tune`; `<name>.tune.yaml` gives `<tuneTargetName>-<name>`). */
+  tuneTargetName?: string;
+  /** Name of the inferred train target (default `train`). */
+  trainTargetName?: string;
+}
+
+export const TUNE_FILE_GLOB = '**/{tune.yaml,tune.yml,*.tune.yaml,*.tune.yml}';
+
+/** The npm packages whose versions decide a trial's result. */
+const EXTERNAL_INPUTS = ['@nx-hpo/plugin', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+
+/** `tune.yaml` → '', `small.tune.yaml` → 'small'. */
+export function sweepName(file: string): string {
+  const base = basename(file).replace(/\.ya?ml$/, '');
+  return base === 'tune' ? '' : base.replace(/\.tune$/, '');
+}
+
+/** Paths (relative to the YAML's folder) that the YAML says it reads; tolerant of any content. */
+export function referencedFiles(yamlText: string): string[] {
+  let doc: unknown;
+  try {
+    // `${name}` is not valid inside YAML flow maps; neutralise it (same length) before parsing.
+    doc = parseYaml(yamlText.replace(/\$\{([^}]*)\}/g, '$($1)'));
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const pick = (v: unknown) => {
+    if (typeof v === 'string' && v !== '' && !v.includes('${')) out.push(v);
+  };
+  if (doc && typeof doc === 'object') {
+    const d = doc as { data?: { path?: unknown }; model?: { module?: unknown } };
+    pick(d.data?.path);
+    pick(d.model?.module);
+  }
+  return out;
+}
+
+function toProjectInput(projectRoot: string, workspacePath: string): string {
+  const rel = relative(projectRoot, workspacePath).split('\\').join('/');
+  return rel.startsWith('..') ? `{workspaceRoot}/${workspacePath}` : `{projectRoot}/${rel}`;
+}
+
+/** Installed external packages (Nx only accepts externalDependencies that are in the graph). */
+function installedExternals(workspaceRoot: string): string[] {
+  return EXTERNAL_INPUTS.filter((name) => {
+    const pkgDir = join(workspaceRoot, 'node_modules', name);
+    return existsSync(join(pkgDir, 'package.json')) && !isWorkspaceLink(workspaceRoot, pkgDir);
+  });
+}
+
+/** A package linked from inside the workspace (npm workspaces) is a project, not an npm node. */
+function isWorkspaceLink(workspaceRoot: string, pkgDir: string): boolean {
+  try {
+    const real = realpathSync(pkgDir);
+    return real.startsWith(realpathSync(workspaceRoot)) && !real.split(sep).includes('node_modules');
+  } catch {
+    return false;
+  }
+}
+
+export function inferTargets(
+  tuneFile: string,
+  options: HpoPluginOptions | undefined,
+  context: Pick<CreateNodesContext, 'workspaceRoot'>,
+): CreateNodesResult {
+  const projectRoot = dirname(tuneFile);
+  const name = sweepName(tuneFile);
+  const tuneTarget = (options?.tuneTargetName ?? 'tune') + (name ? `-${name}` : '');
+  const trainTarget = (options?.trainTargetName ?? 'train') + (name ? `-${name}` : '');
+  const abs = join(context.workspaceRoot, tuneFile);
+  let text = '';
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    text = '';
+  }
+  const fileInputs = [
+    toProjectInput(projectRoot, tuneFile),
+    ...referencedFiles(text).map((p) => toProjectInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)))),
+  ];
+  const externals = installedExternals(context.workspaceRoot);
+  const inputs: TargetConfiguration['inputs'] = [
+    ...fileInputs,
+    ...(externals.length ? [{ externalDependencies: externals }] : []),
+  ];
+  const config = `{projectRoot}/${basename(tuneFile)}`;
+  const tuneOut = `{workspaceRoot}/dist/hpo/{projectName}/${tuneTarget}`;
+  const trainOut = `{workspaceRoot}/dist/hpo/{projectName}/${trainTarget}`;
+  const targets: Record<string, TargetConfiguration> = {
+    [tuneTarget]: {
+      executor: '@nx-hpo/plugin:tune',
+      cache: true,
+      inputs,
+      outputs: [tuneOut],
+      options: { config },
+      metadata: { description: `Hyperparameter search defined by ${basename(tuneFile)}`, technologies: ['tensorflow'] },
+    },
+    [trainTarget]: {
+      executor: '@nx-hpo/plugin:train',
+      cache: true,
+      inputs,
+      outputs: [trainOut],
+      options: { config },
+      metadata: { description: `Train one configuration of ${basename(tuneFile)}`, technologies: ['tensorflow'] },
+    },
+  };
+  return { projects: { [projectRoot]: { targets } } };
+}
+
+export const createNodes: CreateNodes<HpoPluginOptions> = [
+  TUNE_FILE_GLOB,
+  (files, options, context) => files.map((file) => [file, inferTargets(file, options, context)] as const),
+];
+
+/** Nx 24 still reads `createNodesV2` from older plugin loaders; it is the same function. */
+export const createNodesV2 = createNodes;

@@ -1,0 +1,86 @@
+/**
+ * What a sweep leaves behind: trials.jsonl (appended as trials finish, so nothing is lost on a
+ * crash), then trials.csv, best.json, best-model/ and report.md at the end.
+ */
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Direction, Params } from '@nx-hpo/optimizers';
+import { writeModel, type ModelArtifacts } from '../training/save';
+import { csvField, formatDuration, formatParam, formatValue, table } from './format';
+
+export interface TrialRecord {
+  id: number;
+  params: Params;
+  state: 'complete' | 'failed';
+  value?: number;
+  durationMs: number;
+  /** Final-epoch metrics of a complete trial. */
+  metrics?: Record<string, number>;
+  error?: string;
+}
+
+export interface BestRecord {
+  trial: number;
+  params: Params;
+  value: number;
+  metric: string;
+  direction: Direction;
+  metrics: Record<string, number>;
+}
+
+const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'study.json', 'best-model'];
+
+export class SweepOutputs {
+  constructor(readonly dir: string) {}
+
+  /** Clears what an earlier sweep left, so outputs never mix two runs. */
+  reset(): void {
+    mkdirSync(this.dir, { recursive: true });
+    for (const f of FILES) rmSync(join(this.dir, f), { recursive: true, force: true });
+  }
+
+  appendTrial(record: TrialRecord): void {
+    appendFileSync(join(this.dir, 'trials.jsonl'), JSON.stringify(record) + '\n');
+  }
+
+  writeCsv(records: TrialRecord[], paramNames: string[]): void {
+    const header = ['id', 'state', 'value', 'durationMs', ...paramNames, 'error'];
+    const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, ...paramNames.map((p) => r.params[p]), r.error ?? '']);
+    const text = [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+    writeFileSync(join(this.dir, 'trials.csv'), text);
+  }
+
+  writeBest(best: BestRecord, model: ModelArtifacts | undefined): void {
+    writeFileSync(join(this.dir, 'best.json'), JSON.stringify(best, null, 2) + '\n');
+    if (model) writeModel(join(this.dir, 'best-model'), model);
+  }
+
+  writeStudy(json: unknown): void {
+    writeFileSync(join(this.dir, 'study.json'), JSON.stringify(json) + '\n');
+  }
+
+  writeReport(text: string): void {
+    writeFileSync(join(this.dir, 'report.md'), text);
+  }
+}
+
+/** Complete trials best-first, then failed ones by id. */
+export function rankTrials(records: TrialRecord[], direction: Direction): TrialRecord[] {
+  const sign = direction === 'maximize' ? -1 : 1;
+  const complete = records.filter((r) => r.state === 'complete').sort((a, b) => sign * ((a.value as number) - (b.value as number)) || a.id - b.id);
+  const failed = records.filter((r) => r.state !== 'complete').sort((a, b) => a.id - b.id);
+  return [...complete, ...failed];
+}
+
+/** The ranked leaderboard printed at the end of a sweep and written into report.md. */
+export function leaderboard(records: TrialRecord[], direction: Direction, metric: string, paramNames: string[], limit = 10): string {
+  const ranked = rankTrials(records, direction).slice(0, limit);
+  const rows = ranked.map((r, i) => [
+    r.state === 'complete' ? String(i + 1) : '-',
+    String(r.id),
+    r.state === 'complete' ? formatValue(r.value) : r.state,
+    ...paramNames.map((p) => formatParam(r.params[p])),
+    formatDuration(r.durationMs),
+  ]);
+  return table(['rank', 'trial', metric, ...paramNames, 'time'], rows);
+}

@@ -1,0 +1,53 @@
+/**
+ * One trial, start to finish, in whichever thread runs it: resolve the config with the trial's
+ * parameters, build and train the model, read the objective. Shared by the tune workers and the
+ * train executor so both train exactly the same way.
+ */
+import type { Params } from '@nx-hpo/optimizers';
+import type { TuneConfig } from '../config/types';
+import { resolveTrial } from '../config';
+import type { Dataset } from '../data/dataset';
+import { trainModel, type EpochLog } from '../training/train';
+import { serializeModel, type ModelArtifacts } from '../training/save';
+import type { Backend } from '../training/backend';
+
+export interface TrialRun {
+  value: number;
+  history: EpochLog[];
+  final: Record<string, number>;
+  model: ModelArtifacts;
+}
+
+export interface RunTrialOptions {
+  config: TuneConfig;
+  dataset: Dataset;
+  params: Params;
+  seed: number;
+  backend: Backend;
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
+  const { config, dataset, params, seed, backend } = opts;
+  const spec = resolveTrial(config, params);
+  const result = await trainModel({
+    tf: backend.tf,
+    modelSpec: spec.model,
+    training: spec.training,
+    dataset,
+    seed,
+    params,
+    onEpoch: opts.onEpoch,
+  });
+  try {
+    const metric = config.objective.metric;
+    const value = result.final[metric];
+    if (value === undefined) {
+      throw new Error(`training produced no '${metric}' (it reports ${Object.keys(result.final).join(', ')})`);
+    }
+    if (!Number.isFinite(value)) throw new Error(`objective ${metric} is ${value}`);
+    return { value, history: result.history, final: result.final, model: await serializeModel(result.model) };
+  } finally {
+    result.model.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The body of a trial worker thread (run by piscina). Each thread selects its TensorFlow.js backend
+ * once and caches the parsed config and dataset per YAML file, so a trial costs only its training.
+ */
+import type { Params } from '@nx-hpo/optimizers';
+import { loadTuneConfig } from '../config';
+import { isUserError } from '../errors';
+import type { TuneConfig } from '../config/types';
+import { prepareDataset } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
+import { selectBackend, type Backend, type BackendName } from '../training/backend';
+import { runTrial, type TrialRun } from './trial';
+
+export interface TrialTask {
+  configFile: string;
+  params: Params;
+  seed: number;
+  backend: BackendName;
+}
+
+export type TrialTaskResult =
+  | ({ ok: true; backend: string; durationMs: number } & TrialRun)
+  /** A user-caused error (bad model for the data, …): the sweep stops with this one-line message. */
+  | { ok: false; userError: string };
+
+let backendPromise: Promise<Backend> | undefined;
+const prepared = new Map<string, { config: TuneConfig; dataset: Dataset }>();
+
+function prepare(configFile: string): { config: TuneConfig; dataset: Dataset } {
+  let entry = prepared.get(configFile);
+  if (!entry) {
+    const config = loadTuneConfig(configFile);
+    entry = { config, dataset: prepareDataset(config.data) };
+    prepared.set(configFile, entry);
+  }
+  return entry;
+}
+
+export default async function runTrialTask(task: TrialTask): Promise<TrialTaskResult> {
+  backendPromise ??= selectBackend(task.backend);
+  const backend = await backendPromise;
+  const started = Date.now();
+  try {
+    const { config, dataset } = prepare(task.configFile);
+    const run = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend });
+    return { ok: true, ...run, backend: backend.backend, durationMs: Date.now() - started };
+  } catch (e) {
+    // Error subclasses lose their identity crossing the thread boundary, so send the formatted line.
+    if (isUserError(e)) return { ok: false, userError: e.format() };
+    throw e;
+  }
+}
