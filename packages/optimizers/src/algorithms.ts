@@ -1,0 +1,63 @@
+/**
+ * The registry of search algorithms by the name a user writes in `search.algorithm`.
+ * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
+ */
+import { createGridSampler } from './samplers/grid';
+import { createRandomSampler } from './samplers/random';
+import type { Sampler } from './types';
+
+export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+
+export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+
+/** Algorithm options as read from a config: a plain JSON mapping, checked by each factory. */
+export type SamplerOptions = Record<string, unknown>;
+
+/** A bad algorithm name or option; `path` locates it, e.g. `['algorithm']` or `['options', 'xi']`. */
+export class AlgorithmError extends Error {
+  readonly path: string[];
+
+  constructor(message: string, path: string[] = []) {
+    super(message);
+    this.name = 'AlgorithmError';
+    this.path = path;
+  }
+}
+
+export function isAlgorithmName(name: unknown): name is AlgorithmName {
+  return typeof name === 'string' && (ALGORITHMS as readonly string[]).includes(name);
+}
+
+/** For algorithms without options: any key given is a mistake worth reporting. */
+function noOptions(name: string, options: SamplerOptions): void {
+  const keys = Object.keys(options);
+  if (keys.length > 0) {
+    throw new AlgorithmError(`algorithm '${name}' takes no options (got '${keys[0]}')`, ['options', keys[0] as string]);
+  }
+}
+
+type SamplerFactory = (options: SamplerOptions) => Sampler;
+
+const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
+  random: (options) => (noOptions('random', options), createRandomSampler()),
+  grid: (options) => (noOptions('grid', options), createGridSampler()),
+  // The model-based samplers register here, one line each:
+  //   bayesian:  createGpSampler(options)        from './samplers/gp'
+  //   tpe:       createTpeSampler(options)       from './samplers/tpe'
+  //   qlearning: createQLearningSampler(options) from './samplers/qlearning'
+};
+
+/** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */
+export function createSampler(name: string, options: SamplerOptions = {}): Sampler {
+  if (!isAlgorithmName(name)) {
+    throw new AlgorithmError(`unknown algorithm ${JSON.stringify(name)}; use one of ${ALGORITHMS.join(' | ')}`, ['algorithm']);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new AlgorithmError(`'options' must be a mapping (got ${JSON.stringify(options)})`, ['options']);
+  }
+  const factory = FACTORIES[name];
+  if (factory === undefined) {
+    throw new AlgorithmError(`algorithm '${name}' is not available in this build`, ['algorithm']);
+  }
+  return factory(options);
+}

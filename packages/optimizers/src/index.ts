@@ -1,0 +1,70 @@
+/**
+ * @nx-hpo/optimizers — hyperparameter search with an ask/tell API.
+ *
+ *   const study = createStudy({ space, algorithm: 'tpe', direction: 'maximize', seed: 1 });
+ *   const t = study.ask(); study.tell(t.id, await evaluate(t.params));
+ */
+export type {
+  CategoricalParam,
+  Direction,
+  FloatParam,
+  IntParam,
+  ObserveContext,
+  ParamSpec,
+  ParamValue,
+  Params,
+  Sampler,
+  SamplerContext,
+  Space,
+  Trial,
+  TrialState,
+} from './types';
+export { lossOf } from './types';
+export { Rng, mixSeed } from './rng';
+export {
+  SpaceError,
+  checkParams,
+  choiceIndex,
+  defaultParams,
+  fromUnit,
+  gridCount,
+  gridIndex,
+  gridPoint,
+  gridSize,
+  gridValueAt,
+  gridValues,
+  isInSpace,
+  isNumericParam,
+  paramsKey,
+  snapToSpec,
+  toUnit,
+  validateParam,
+  validateSpace,
+  type NumericParam,
+} from './space';
+export {
+  ALGORITHMS,
+  AlgorithmError,
+  createSampler,
+  isAlgorithmName,
+  type AlgorithmName,
+  type SamplerOptions,
+} from './algorithms';
+export {
+  STUDY_FORMAT,
+  STUDY_FORMAT_VERSION,
+  Study,
+  StudyExhaustedError,
+  StudyFormatError,
+  createStudy,
+  studyFromJSON,
+  type AskedTrial,
+  type BestTrial,
+  type CreateStudy,
+  type StudyConfig,
+  type StudyJSON,
+  type TellResult,
+} from './study';
+export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize';
+export { createRandomSampler } from './samplers/random';
+export { createGridSampler } from './samplers/grid';
