@@ -1,0 +1,127 @@
+/**
+ * End to end: a fresh workspace with one project holding a tune.yaml and its data; `nx run` as a
+ * user would. Checks the outputs, Nx caching, the train target and one-line config errors.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { TempWorkspace } from './workspace';
+
+const TUNE_YAML = `# iris sweep used by the e2e tests
+data:
+  path: data/iris.csv
+  header: true
+  label: species
+  validation: { split: 0.3, stratify: true, seed: 1 }
+  scale: standard
+model:
+  layers:
+    - dense: { units: \${units}, activation: \${activation} }
+    - dense: { units: 3, activation: softmax }
+training:
+  epochs: 4
+  batchSize: 16
+  optimizer: { name: adam, learningRate: \${lr} }
+space:
+  lr:         { type: float, low: 1.0e-3, high: 1.0e-1, log: true }
+  units:      { type: int, low: 4, high: 32 }
+  activation: { type: categorical, choices: [relu, tanh] }
+objective: { metric: val_accuracy, direction: maximize }
+search: { algorithm: random, trials: 3, parallelism: 2, seed: 7 }
+`;
+
+function readJsonl(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+describe('nx run <project>:tune in a fresh workspace', () => {
+  let ws: TempWorkspace;
+  before(() => {
+    ws = new TempWorkspace();
+    ws.writeJson('apps/iris/project.json', { name: 'iris' });
+    ws.copy('e2e/fixtures/iris.csv', 'apps/iris/data/iris.csv');
+    ws.write('apps/iris/tune.yaml', TUNE_YAML);
+  });
+  after(() => ws.dispose());
+
+  test('inferred targets read their inputs from the YAML', () => {
+    const r = ws.nx(['show', 'project', 'iris', '--json']);
+    assert.equal(r.code, 0, r.output);
+    const project = JSON.parse(r.stdout);
+    assert.ok(project.targets.tune, 'tune target inferred');
+    assert.ok(project.targets.train, 'train target inferred');
+    assert.ok(project.targets.tune.inputs.includes('{projectRoot}/tune.yaml'));
+    assert.ok(project.targets.tune.inputs.includes('{projectRoot}/data/iris.csv'));
+    assert.equal(project.targets.tune.cache, true);
+  });
+
+  test('tune trains every trial and writes the outputs', () => {
+    const r = ws.nx(['run', 'iris:tune']);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /backend: (wasm|tensorflow|cpu)/);
+    assert.match(r.output, /trial 3\/3 {2}val_accuracy=[\d.]+ {2}best=[\d.]+ \(trial \d+\)/);
+    const out = ws.path('dist/hpo/iris/tune');
+    const trials = readJsonl(`${out}/trials.jsonl`);
+    assert.equal(trials.length, 3);
+    for (const t of trials) {
+      assert.deepEqual(Object.keys(t.params as object).sort(), ['activation', 'lr', 'units']);
+      assert.equal(t.state, 'complete');
+      assert.equal(typeof t.value, 'number');
+      assert.equal(typeof t.durationMs, 'number');
+    }
+    const best = JSON.parse(readFileSync(`${out}/best.json`, 'utf8'));
+    assert.equal(best.metric, 'val_accuracy');
+    assert.equal(best.value, Math.max(...trials.map((t) => t.value as number)));
+    assert.ok(existsSync(`${out}/best-model/model.json`));
+    assert.ok(existsSync(`${out}/best-model/weights.bin`));
+    const csv = readFileSync(`${out}/trials.csv`, 'utf8').trim().split('\n');
+    assert.equal(csv.length, 4);
+    assert.ok(existsSync(`${out}/report.md`));
+  });
+
+  test('an unchanged second run is an Nx cache hit', () => {
+    const r = ws.nx(['run', 'iris:tune']);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /local cache|existing outputs match the cache/);
+    assert.doesNotMatch(r.output, /trial 1\/3/);
+  });
+
+  test('train trains one configuration and saves model and metrics', () => {
+    const r = ws.nx(['run', 'iris:train', '--params=units=8,activation=tanh']);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /epoch 4\/4/);
+    const out = ws.path('dist/hpo/iris/train');
+    const metrics = JSON.parse(readFileSync(`${out}/metrics.json`, 'utf8'));
+    assert.equal(metrics.params.units, 8);
+    assert.equal(metrics.params.activation, 'tanh');
+    assert.equal(metrics.epochs.length, 4);
+    assert.ok(existsSync(`${out}/model.json`));
+  });
+
+  test('grid search over a small grid runs each point once', () => {
+    ws.write(
+      'apps/iris/grid.tune.yaml',
+      TUNE_YAML.replace('algorithm: random, trials: 3', 'algorithm: grid, trials: 50').replace(
+        'lr:         { type: float, low: 1.0e-3, high: 1.0e-1, log: true }',
+        'lr:         { type: float, low: 1.0e-3, high: 1.0e-1, log: true, values: [0.01, 0.05] }',
+      ).replace('units:      { type: int, low: 4, high: 32 }', 'units:      { type: categorical, choices: [8] }'),
+    );
+    const r = ws.nx(['run', 'iris:tune-grid']);
+    assert.equal(r.code, 0, r.output);
+    const trials = readJsonl(ws.path('dist/hpo/iris/tune-grid/trials.jsonl'));
+    assert.equal(trials.length, 4); // 2 lr values × 1 units × 2 activations
+    const keys = new Set(trials.map((t) => JSON.stringify(t.params)));
+    assert.equal(keys.size, 4);
+  });
+
+  test('a bad config fails with one file:line:col line and no stack trace', () => {
+    ws.write('apps/iris/bad.tune.yaml', TUNE_YAML.replace('low: 1.0e-3, high: 1.0e-1', 'low: 0.5, high: 0.1'));
+    const r = ws.nx(['run', 'iris:tune-bad']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.output, /bad\.tune\.yaml:17:\d+: space\.lr(\.low)?: .*'low' \(0\.5\) must be below 'high' \(0\.1\)/);
+    assert.doesNotMatch(r.output, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * A throw-away Nx workspace for end-to-end tests: real files on disk, `nx` run as a user would,
+ * with this repo's node_modules linked in (the registry is not reachable from tests).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '..');
+
+export interface NxResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr, for assertions that do not care where a line went. */
+  output: string;
+}
+
+export class TempWorkspace {
+  readonly root: string;
+
+  constructor(name = 'nx-hpo-e2e') {
+    this.root = mkdtempSync(join(tmpdir(), `${name}-`));
+    symlinkSync(join(repoRoot, 'node_modules'), join(this.root, 'node_modules'), 'dir');
+    this.writeJson('package.json', {
+      name: 'e2e-workspace',
+      private: true,
+      devDependencies: { nx: '24.0.6', '@nx-hpo/plugin': '0.1.0' },
+    });
+    this.writeJson('nx.json', { plugins: ['@nx-hpo/plugin'] });
+  }
+
+  write(path: string, content: string): void {
+    const abs = join(this.root, path);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+
+  writeJson(path: string, value: unknown): void {
+    this.write(path, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Copies a file from this repo into the workspace. */
+  copy(fromRepoPath: string, toPath: string): void {
+    const abs = join(this.root, toPath);
+    mkdirSync(dirname(abs), { recursive: true });
+    cpSync(join(repoRoot, fromRepoPath), abs, { recursive: true });
+  }
+
+  path(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  nx(args: string[], env: Record<string, string> = {}): NxResult {
+    const r = spawnSync(process.execPath, [join(this.root, 'node_modules', 'nx', 'bin', 'nx.js'), ...args], {
+      cwd: this.root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        NX_SKIP_NX_CACHE: undefined,
+        CI: 'true',
+        FORCE_COLOR: '0',
+        ...env,
+      } as NodeJS.ProcessEnv,
+      timeout: 10 * 60 * 1000,
+    });
+    const stdout = r.stdout ?? '';
+    const stderr = r.stderr ?? '';
+    return { code: r.status ?? 1, stdout, stderr, output: stdout + stderr };
+  }
+
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
