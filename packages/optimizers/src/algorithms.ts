@@ -3,6 +3,7 @@
  * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
  */
 import { createGridSampler } from './samplers/grid';
+import { createQLearningSampler } from './samplers/qlearning';
 import { createRandomSampler } from './samplers/random';
 import type { Sampler } from './types';
 
@@ -45,6 +46,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   //   bayesian:  createGpSampler(options)        from './samplers/gp'
   //   tpe:       createTpeSampler(options)       from './samplers/tpe'
   //   qlearning: createQLearningSampler(options) from './samplers/qlearning'
+  qlearning: (options) => createQLearningSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */
