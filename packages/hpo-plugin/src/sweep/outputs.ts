@@ -17,6 +17,10 @@ export interface TrialRecord {
   /** Final-epoch metrics of a complete trial. */
   metrics?: Record<string, number>;
   error?: string;
+  /** True when the result came from the trial store instead of training. */
+  reused: boolean;
+  /** The trial key (store/trial-key.ts). */
+  key?: string;
 }
 
 export interface BestRecord {
@@ -44,8 +48,8 @@ export class SweepOutputs {
   }
 
   writeCsv(records: TrialRecord[], paramNames: string[]): void {
-    const header = ['id', 'state', 'value', 'durationMs', ...paramNames, 'error'];
-    const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, ...paramNames.map((p) => r.params[p]), r.error ?? '']);
+    const header = ['id', 'state', 'value', 'durationMs', 'reused', ...paramNames, 'error'];
+    const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, r.reused, ...paramNames.map((p) => r.params[p]), r.error ?? '']);
     const text = [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
     writeFileSync(join(this.dir, 'trials.csv'), text);
   }

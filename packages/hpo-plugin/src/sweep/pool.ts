@@ -13,7 +13,7 @@ function workerFile(): string {
 export class TrialPool {
   private readonly pool: Piscina;
 
-  constructor(size: number) {
+  constructor(readonly size: number) {
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: size,

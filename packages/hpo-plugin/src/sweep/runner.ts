@@ -1,130 +1,263 @@
 /**
- * The sweep: asks the study for configurations, trains them on a pool of worker threads, tells
- * the results back, and writes the outputs. Trials run `parallelism` at a time; the study sees the
- * unfinished ones as pending so parallel asks stay distinct.
+ * The sweep: asks the study for configurations, reuses every trial the store already holds, trains
+ * the others on a pool of worker threads, tells the results back, and writes the outputs.
+ *
+ * Incrementality has two layers. Trial keys (store/trial-key.ts) make any configuration that was
+ * ever trained with the same inputs free. The study journal makes the *sequence* of asks replay, so
+ * an adaptive algorithm resumed after a crash, or given a bigger budget, continues exactly where it
+ * stood instead of wandering off into new configurations.
  */
-import type { AlgorithmName, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf } from '@nx-hpo/optimizers';
+import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
+import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
+import { resolveTrial } from '../config';
 import type { TuneConfig } from '../config/types';
 import { UserError } from '../errors';
-import type { BackendName } from '../training/backend';
+import { canonicalJson, hashValue } from '../store/canonical';
+import { StudyJournal, type JournalOp } from '../store/journal';
+import { trialKey, trialKeyMaterial } from '../store/trial-key';
+import type { StoreEntry, TrialStore } from '../store/trial-store';
+import { toolVersions } from '../store/versions';
+import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
 import { formatDuration, formatValue } from './format';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
 import type { TrialTaskResult } from './worker';
 
+export interface Shard {
+  /** 1-based, as in `--shard=2/3`. */
+  index: number;
+  count: number;
+}
+
 export interface SweepOptions {
   config: TuneConfig;
   outputDir: string;
   parallelism: number;
-  backend: BackendName;
+  backend: BackendRequest;
   log: (line: string) => void;
-  /** Aborting stops the sweep: running trials are abandoned, finished ones are kept. */
+  /** Aborting stops the sweep: running trials are abandoned (not stored), finished ones are kept. */
   signal?: AbortSignal;
+  /** Where trials are kept and looked up; without one every trial trains. */
+  store?: TrialStore;
+  /** Retrain trials stored as failed (default true). */
+  retryFailed?: boolean;
+  /** Train only this deterministic share of a static sweep. */
+  shard?: Shard;
 }
 
 export interface SweepResult {
   records: TrialRecord[];
   best: BestRecord | undefined;
-  backend: string | undefined;
-  interrupted: boolean;
+  trained: number;
+  reused: number;
 }
 
 export class SweepInterrupted extends Error {
-  constructor(readonly finished: number) {
+  constructor(
+    readonly finished: number,
+    readonly trained: number,
+  ) {
     super('sweep interrupted');
   }
 }
 
+const STATIC_ALGORITHMS = new Set(['random', 'grid']);
+
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
-  const { config, log } = opts;
+  const { config, log, store } = opts;
   const { search, objective } = config;
-  const study = createStudy({
-    space: config.space,
-    algorithm: search.algorithm as AlgorithmName,
-    direction: objective.direction,
-    seed: search.seed,
-    options: search.options,
-  });
+  if (opts.shard && !STATIC_ALGORITHMS.has(search.algorithm)) {
+    throw new UserError(
+      `--shard splits only static sweeps (random, grid); '${search.algorithm}' chooses each trial from the results of the ones before, so its trials cannot be split up front. Run it unsharded (the trial store still reuses every trial another machine trained).`,
+      { path: 'search.algorithm', file: config.file },
+    );
+  }
+  const backend = expectedBackend(opts.backend);
+  const seed = trainingSeed(config);
+  const retryFailed = opts.retryFailed ?? true;
+  const keyOf = (params: Params): string => {
+    const spec = resolveTrial(config, params);
+    return trialKey({ model: spec.model, training: spec.training, data: config.data, seed, backend });
+  };
+
+  const newStudy = (): Study =>
+    createStudy({
+      space: config.space,
+      algorithm: search.algorithm as AlgorithmName,
+      direction: objective.direction,
+      seed: search.seed,
+      options: search.options,
+    });
+  let study = newStudy();
   const total = Math.min(search.trials, study.remaining ?? Infinity);
   if (study.remaining !== undefined && study.remaining < search.trials) {
-    log(`grid has ${study.remaining} points (< ${search.trials} trials): each runs once`);
+    log(`grid has ${study.remaining} points (fewer than ${search.trials} trials): each runs once`);
   }
-  const parallelism = Math.max(1, Math.min(opts.parallelism, total));
   const paramNames = Object.keys(config.space);
   const outputs = new SweepOutputs(opts.outputDir);
   outputs.reset();
 
-  log(`tuning ${config.space ? paramNames.length : 0} parameters with ${search.algorithm}: ${total} trials, ${parallelism} in parallel, seed ${search.seed}`);
-  const pool = new TrialPool(parallelism);
   const records: TrialRecord[] = [];
   let best: BestRecord | undefined;
-  let bestModel: ModelArtifacts | undefined;
-  let backendUsed: string | undefined;
-  let userError: string | undefined;
+  let bestModel: () => ModelArtifacts | undefined = () => undefined;
+  let trained = 0;
+  let reused = 0;
   const started = Date.now();
+
+  const record = (r: TrialRecord, model: () => ModelArtifacts | undefined) => {
+    records.push(r);
+    if (r.reused) reused++;
+    else trained++;
+    outputs.appendTrial(r);
+    if (r.state === 'complete' && r.value !== undefined) {
+      if (!best || lossOf(r.value, objective.direction) < lossOf(best.value, objective.direction)) {
+        best = { trial: r.id, params: r.params, value: r.value, metric: objective.metric, direction: objective.direction, metrics: r.metrics ?? {} };
+        bestModel = model;
+      }
+    }
+    log(progressLine(r, records.length, total, best, objective.metric, Date.now() - started));
+  };
+
+  /** The stored result of a trial, as a record, or undefined when it must be trained. */
+  const fromStore = (id: number, params: Params, key: string, entry: StoreEntry | undefined): TrialRecord | undefined => {
+    if (!entry) return undefined;
+    const t = entry.trial;
+    if (t.state === 'complete') {
+      const value = t.metrics?.[objective.metric];
+      if (value === undefined || !Number.isFinite(value)) return undefined;
+      return { id, params, state: 'complete', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key };
+    }
+    if (!retryFailed) return { id, params, state: 'failed', durationMs: t.durationMs, error: t.error, reused: true, key };
+    return undefined;
+  };
+
+  // --- The journal: replay what an earlier run of this very study asked and was told. ---
+  const identity = studyIdentity(config, backend, seed);
+  let journal: StudyJournal | undefined;
+  if (store && !opts.shard) {
+    journal = StudyJournal.open(store.root, identity);
+    if (!journal) log('store: another run holds this study journal; reusing stored trials by key only');
+  }
+  let journalWritable = journal !== undefined;
+  const pending: AskedTrial[] = [];
+  let asked = 0;
+  if (journal && store && journal.ops.length > 0) {
+    const replay = replayJournal(journal.ops, study, total, (params) => {
+      const key = keyOf(params);
+      return { key, entry: store.get(key) };
+    }, fromStore);
+    if (!replay.matched) {
+      log('store: the study journal no longer matches this study; starting it afresh (stored trials are still reused)');
+      study = newStudy();
+      journal.rewrite([]);
+    } else {
+      asked = replay.asked;
+      pending.push(...replay.pending);
+      if (replay.consumed < journal.ops.length) {
+        if (replay.truncatedForRetry) journal.rewrite(journal.ops.slice(0, replay.consumed));
+        else journalWritable = false; // a smaller budget than before: read it, leave it whole
+      }
+      for (const { record: r, entry } of replay.records) record(r, () => entry.loadModel());
+    }
+  }
+  const journalAppend = (op: JournalOp) => {
+    if (journalWritable) journal?.append(op);
+  };
+
+  const shardSkips = (id: number) => opts.shard !== undefined && id % opts.shard.count !== opts.shard.index - 1;
+  const nextTrial = (): AskedTrial | undefined => {
+    const p = pending.shift();
+    if (p) return p;
+    if (asked >= total) return undefined;
+    const t = study.ask();
+    asked++;
+    journalAppend({ op: 'ask', id: t.id, params: t.params });
+    return t;
+  };
+
+  const pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, total)));
+  log(
+    `tuning ${paramNames.length} parameters with ${search.algorithm}: ${total} trials, ${Math.min(opts.parallelism, total)} in parallel, seed ${search.seed}` +
+      (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count}` : ''),
+  );
+  log(`backend: ${backend}${store ? `  store: ${store.root}` : ''}`);
+  let userError: string | undefined;
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let warnedBackend = false;
 
-  const finish = (id: number, params: Params, outcome: TrialTaskResult | Error, durationMs: number) => {
-    let record: TrialRecord;
+  const finishTrained = (t: AskedTrial, key: string, outcome: TrialTaskResult | Error, wallMs: number) => {
     if (outcome instanceof Error || !outcome.ok) {
       const error = outcome instanceof Error ? outcome.message : outcome.userError;
       if (!(outcome instanceof Error)) userError ??= outcome.userError;
-      study.tell(id, { state: 'failed', error });
-      record = { id, params, state: 'failed', durationMs, error };
-    } else {
-      if (!backendUsed) {
-        backendUsed = outcome.backend;
-        log(`backend: ${outcome.backend}`);
+      if (outcome instanceof Error) {
+        store?.put({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() });
       }
-      study.tell(id, outcome.value);
-      record = { id, params, state: 'complete', value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final };
-      if (!best || lossOf(outcome.value, objective.direction) < lossOf(best.value, objective.direction)) {
-        best = { trial: id, params, value: outcome.value, metric: objective.metric, direction: objective.direction, metrics: outcome.final };
-        bestModel = outcome.model;
-      }
+      study.tell(t.id, { state: 'failed', error });
+      journalAppend({ op: 'tell', id: t.id, state: 'failed', error });
+      record({ id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key }, () => undefined);
+      return;
     }
-    records.push(record);
-    outputs.appendTrial(record);
-    log(progressLine(record, records.length, total, best, objective.metric, Date.now() - started));
+    if (outcome.backend !== backend && !warnedBackend) {
+      warnedBackend = true;
+      log(`warning: trials ran on '${outcome.backend}', not the expected '${backend}'; they are not stored`);
+    }
+    if (outcome.backend === backend) {
+      store?.put(
+        { key, params: t.params, state: 'complete', metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
+        outcome.model,
+      );
+    }
+    study.tell(t.id, outcome.value);
+    journalAppend({ op: 'tell', id: t.id, state: 'complete', value: outcome.value });
+    const model = outcome.model;
+    record({ id: t.id, params: t.params, state: 'complete', value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key }, () => model);
   };
 
   try {
     const running = new Set<Promise<void>>();
-    let asked = 0;
-    while ((asked < total || running.size > 0) && !abort.signal.aborted && userError === undefined) {
-      while (asked < total && running.size < parallelism && !abort.signal.aborted && userError === undefined) {
-        const trial = study.ask();
-        asked++;
+    const stop = () => abort.signal.aborted || userError !== undefined;
+    for (;;) {
+      while (running.size < pool.size && !stop()) {
+        const t = nextTrial();
+        if (!t) break;
+        const key = keyOf(t.params);
+        const hit = fromStore(t.id, t.params, key, store?.get(key));
+        if (hit) {
+          study.tell(t.id, hit.state === 'complete' ? (hit.value as number) : { state: 'failed', error: hit.error ?? 'failed' });
+          journalAppend(hit.state === 'complete' ? { op: 'tell', id: t.id, state: 'complete', value: hit.value as number } : { op: 'tell', id: t.id, state: 'failed', error: hit.error ?? 'failed' });
+          const entry = store?.get(key);
+          record(hit, () => entry?.loadModel());
+          continue;
+        }
+        if (shardSkips(t.id)) continue; // another shard trains it
         const t0 = Date.now();
         const task = pool
-          .run({ configFile: config.file, params: trial.params, seed: trainingSeed(config), backend: opts.backend }, abort.signal)
+          .run({ configFile: config.file, params: t.params, seed, backend: opts.backend }, abort.signal)
           .then(
-            (r) => finish(trial.id, trial.params, r, Date.now() - t0),
+            (r) => finishTrained(t, key, r, Date.now() - t0),
             (e: unknown) => {
-              if (abort.signal.aborted) return; // abandoned, not a failure of the trial
-              finish(trial.id, trial.params, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+              if (!abort.signal.aborted) finishTrained(t, key, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
             },
           )
           .finally(() => running.delete(task));
         running.add(task);
       }
-      if (running.size > 0) await Promise.race([...running, abortPromise(abort.signal)]);
+      if (running.size === 0) break;
+      await Promise.race([...running, abortPromise(abort.signal)]);
+      if (stop()) {
+        abort.abort();
+        await Promise.allSettled([...running]);
+        break;
+      }
     }
-    if (userError !== undefined) {
-      abort.abort();
-      await Promise.allSettled([...running]);
-      throw new UserError(userError);
-    }
-    if (abort.signal.aborted) {
-      await Promise.allSettled([...running]);
-      throw new SweepInterrupted(records.length);
-    }
+    if (userError !== undefined) throw new UserError(userError);
+    if (opts.signal?.aborted) throw new SweepInterrupted(records.length, trained);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    journal?.close();
     await pool.close();
     outputs.writeCsv(records, paramNames);
     outputs.writeStudy(study.toJSON());
@@ -136,14 +269,86 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   log('');
   log(board);
   log('');
-  log(`${records.length} trials in ${elapsed} (${records.length - failed} complete, ${failed} failed)`);
+  log(`${records.length} trials in ${elapsed}: ${trained} trained, ${reused} reused (${records.length - failed} complete, ${failed} failed)`);
   if (best) {
-    outputs.writeBest(best, bestModel);
+    outputs.writeBest(best, bestModel());
     log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
   }
-  outputs.writeReport(report(config, records, best, board, backendUsed, elapsed));
+  outputs.writeReport(report(config, records, best, board, backend, elapsed, trained, reused));
   log(`outputs: ${opts.outputDir}`);
-  return { records, best, backend: backendUsed, interrupted: false };
+  return { records, best, trained, reused };
+}
+
+interface ReplayResult {
+  matched: boolean;
+  /** Ops consumed (a prefix of the journal). */
+  consumed: number;
+  asked: number;
+  /** Asked but never told (running when the earlier run stopped), in ask order. */
+  pending: AskedTrial[];
+  records: Array<{ record: TrialRecord; entry: StoreEntry }>;
+  /** The replay stopped at a failed trial that is to be retried. */
+  truncatedForRetry: boolean;
+}
+
+/**
+ * Feeds the journal's asks and tells to a fresh study. Each ask must reproduce the journalled
+ * parameters (else the algorithm or its inputs changed: no match) and each told trial must be in
+ * the store. Stops at the budget, or at a failed trial to retry (its later history is dropped).
+ */
+function replayJournal(
+  ops: JournalOp[],
+  study: Study,
+  total: number,
+  lookup: (params: Params) => { key: string; entry: StoreEntry | undefined },
+  fromStore: (id: number, params: Params, key: string, entry: StoreEntry | undefined) => TrialRecord | undefined,
+): ReplayResult {
+  const open = new Map<number, AskedTrial>();
+  const result: ReplayResult = { matched: true, consumed: 0, asked: 0, pending: [], records: [], truncatedForRetry: false };
+  for (const op of ops) {
+    if (op.op === 'ask') {
+      if (result.asked >= total) break;
+      const t = study.ask();
+      if (t.id !== op.id || canonicalJson(t.params) !== canonicalJson(op.params)) return { ...result, matched: false };
+      open.set(t.id, t);
+      result.asked++;
+    } else {
+      const t = open.get(op.id);
+      if (!t) return { ...result, matched: false };
+      const { key, entry } = lookup(t.params);
+      const rec = fromStore(t.id, t.params, key, entry);
+      if (!rec || !entry) {
+        if (op.state === 'failed') {
+          result.truncatedForRetry = true; // retrain it: what followed was decided without it
+          break;
+        }
+        return { ...result, matched: false };
+      }
+      open.delete(op.id);
+      study.tell(t.id, rec.state === 'complete' ? (rec.value as number) : { state: 'failed', error: rec.error ?? 'failed' });
+      result.records.push({ record: rec, entry });
+    }
+    result.consumed++;
+  }
+  result.pending = [...open.values()].sort((a, b) => a.id - b.id);
+  return result;
+}
+
+/**
+ * The identity of a study: what decides its sequence of suggestions and the values it is told.
+ * Not the budget or parallelism (so a bigger budget continues the same study).
+ */
+export function studyIdentity(config: TuneConfig, backend: string, seed: number): string {
+  const material = trialKeyMaterial({ model: config.model, training: config.training, data: config.data, seed, backend });
+  return hashValue({
+    v: 1,
+    space: config.space,
+    objective: config.objective,
+    algorithm: config.search.algorithm,
+    seed: config.search.seed,
+    options: config.search.options,
+    trialConfig: material,
+  });
 }
 
 /** The training seed is the sweep's seed (or training.seed): equal configs train identically. */
@@ -172,7 +377,7 @@ export function progressLine(
   const value = r.state === 'complete' ? `${metric}=${formatValue(r.value)}` : `failed: ${r.error ?? 'unknown error'}`;
   const bestPart = best ? `best=${formatValue(best.value)} (trial ${best.trial})` : 'best=-';
   const eta = done < total ? `eta ${formatDuration((elapsedMs / done) * (total - done))}` : `done in ${formatDuration(elapsedMs)}`;
-  return `${head}  ${value}  ${bestPart}  ${eta}`;
+  return `${head}  ${value}  ${bestPart}  ${eta}${r.reused ? '  (reused)' : ''}`;
 }
 
 function report(
@@ -180,16 +385,18 @@ function report(
   records: TrialRecord[],
   best: BestRecord | undefined,
   board: string,
-  backend: string | undefined,
+  backend: string,
   elapsed: string,
+  trained: number,
+  reused: number,
 ): string {
   const lines = [
     `# Sweep report`,
     '',
     `- config: \`${config.file}\``,
-    `- algorithm: ${config.search.algorithm}, seed ${config.search.seed}, ${records.length} trials in ${elapsed}`,
+    `- algorithm: ${config.search.algorithm}, seed ${config.search.seed}; ${records.length} trials in ${elapsed} (${trained} trained, ${reused} reused)`,
     `- objective: ${config.objective.direction} \`${config.objective.metric}\``,
-    `- backend: ${backend ?? 'none (no trial completed)'}`,
+    `- backend: ${backend}`,
     '',
   ];
   if (best) {
@@ -197,8 +404,6 @@ function report(
   }
   lines.push('## Leaderboard', '', '```', board, '```', '');
   const failed = records.filter((r) => r.state === 'failed');
-  if (failed.length) {
-    lines.push('## Failed trials', '', ...failed.map((r) => `- trial ${r.id}: ${r.error}`), '');
-  }
+  if (failed.length) lines.push('## Failed trials', '', ...failed.map((r) => `- trial ${r.id}: ${r.error}`), '');
   return lines.join('\n');
 }

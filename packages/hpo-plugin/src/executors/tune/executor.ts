@@ -5,7 +5,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { prepareDataset } from '../../data/dataset';
-import { runSweep, SweepInterrupted } from '../../sweep/runner';
+import { UserError } from '../../errors';
+import { TrialStore } from '../../store/trial-store';
+import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
 
@@ -17,6 +19,7 @@ export default async function tuneExecutor(
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   try {
     const file = isAbsolute(options.config) ? options.config : join(context.root, options.config);
     config = loadTuneConfig(file, {
@@ -29,6 +32,7 @@ export default async function tuneExecutor(
     prepareDataset(config.data);
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
+    const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
     await runSweep({
       config,
       outputDir,
@@ -36,18 +40,41 @@ export default async function tuneExecutor(
       backend: options.backend ?? 'auto',
       log: (line) => console.log(line),
       signal: interrupt.signal,
+      store,
+      retryFailed: config.search.retryFailed,
+      shard: options.shard === undefined ? undefined : parseShard(options.shard),
     });
     return { success: true };
   } catch (e) {
     if (e instanceof SweepInterrupted) {
-      console.error(`interrupted: ${e.finished} finished trials kept; run the same command again to resume.`);
+      console.error(
+        `interrupted: ${e.finished} finished trials are kept in the store (${e.trained} trained this run); run the same command again to resume.`,
+      );
       process.exitCode = 130;
       return { success: false };
     }
     return reportFailure(locateInConfig(e, config), options.verbose);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
   }
+}
+
+/** Option, then env NX_HPO_STORE (machine-wide, e.g. a CI disk), then the YAML, then the default. */
+export function storeRoot(options: { store?: string }, config: TuneConfig, workspaceRoot: string): string {
+  const chosen = options.store ?? process.env['NX_HPO_STORE'] ?? config.store;
+  if (!chosen) return join(workspaceRoot, '.nx-hpo', 'store');
+  return isAbsolute(chosen) ? chosen : join(workspaceRoot, chosen);
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard must be i/n with 1 <= i <= n, e.g. --shard=2/3 (got '${text}')`);
+  }
+  return { index, count };
 }
 
 export function defaultOutput(context: ExecutorContext, config: TuneConfig): string {

@@ -7,4 +7,6 @@ export interface TuneExecutorOptions {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   outputPath?: string;
   verbose?: boolean;
+  store?: string;
+  shard?: string;
 }

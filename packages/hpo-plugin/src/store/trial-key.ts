@@ -1,0 +1,58 @@
+/**
+ * The trial key: sha256 over everything that decides a trial's result, in canonical form.
+ *
+ *   key = sha256(canonicalJson({
+ *     v,                          // key recipe version
+ *     model, training,            // resolved after ${} substitution (a module model: its content hash)
+ *     data: { sha256, header, label, task, validation, scale, delimiter },
+ *     seed, backend, versions: { plugin, tfjs },
+ *   }))
+ *
+ * Not in the key: the YAML text (comments, key order, formatting), the search space, the objective
+ * (a stored trial keeps all its metrics), the algorithm, the trial's id.
+ */
+import type { DataConfig } from '../config/types';
+import { hashValue } from './canonical';
+import { fileHash, moduleHash } from './content-hash';
+import { toolVersions } from './versions';
+
+export const KEY_VERSION = 1;
+
+export interface TrialKeyInputs {
+  model: unknown;
+  training: unknown;
+  data: DataConfig;
+  seed: number;
+  backend: string;
+}
+
+/** What the key is computed over; exposed so tests and `--verbose` can show why two keys differ. */
+export function trialKeyMaterial(inputs: TrialKeyInputs): Record<string, unknown> {
+  const { data } = inputs;
+  let model = inputs.model;
+  if (model && typeof model === 'object' && typeof (model as { module?: unknown }).module === 'string') {
+    const m = model as { module: string };
+    model = { ...m, module: { sha256: moduleHash(m.module) } };
+  }
+  return {
+    v: KEY_VERSION,
+    model,
+    training: inputs.training,
+    data: {
+      sha256: fileHash(data.path),
+      header: data.header,
+      label: data.label,
+      task: data.task,
+      validation: data.validation,
+      scale: data.scale,
+      delimiter: data.delimiter,
+    },
+    seed: inputs.seed,
+    backend: inputs.backend,
+    versions: toolVersions(),
+  };
+}
+
+export function trialKey(inputs: TrialKeyInputs): string {
+  return hashValue(trialKeyMaterial(inputs));
+}

@@ -1,0 +1,151 @@
+/**
+ * The local content-addressed trial store. One folder per trial key:
+ *
+ *   <root>/trials/<key[0:2]>/<key>/record.json   the trial record, with a checksum over itself
+ *                                  model.json    the trained model (complete trials)
+ *                                  weights.bin
+ *
+ * Entries are written under <root>/tmp and renamed into place, so a reader only ever sees a whole
+ * entry; a damaged one (truncated, bad checksum, other format version) is reported once and ignored.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Params } from '@nx-hpo/optimizers';
+import type { ModelArtifacts } from '../training/save';
+import { canonicalJson, sha256 } from './canonical';
+
+export const STORE_FORMAT = 'nx-hpo-trial';
+export const STORE_FORMAT_VERSION = 1;
+
+export interface StoredTrial {
+  key: string;
+  params: Params;
+  state: 'complete' | 'failed';
+  /** Final metrics of a complete trial (the objective is read from these, whatever metric is asked). */
+  metrics?: Record<string, number>;
+  /** Per-epoch metrics. */
+  history?: Array<Record<string, number>>;
+  error?: string;
+  durationMs: number;
+  backend: string;
+  versions: { plugin: string; tfjs: string };
+  createdAt: string;
+}
+
+interface RecordFile extends StoredTrial {
+  format: string;
+  version: number;
+  files: Record<string, string>;
+  checksum: string;
+}
+
+export interface StoreEntry {
+  trial: StoredTrial;
+  /** Loads the model files (complete trials only). */
+  loadModel(): ModelArtifacts | undefined;
+}
+
+export class TrialStore {
+  private readonly reported = new Set<string>();
+
+  constructor(
+    readonly root: string,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
+
+  entryDir(key: string): string {
+    return join(this.root, 'trials', key.slice(0, 2), key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** The complete, verified entry for `key`, or undefined (absent or damaged). */
+  get(key: string): StoreEntry | undefined {
+    const dir = this.entryDir(key);
+    const recordPath = join(dir, 'record.json');
+    if (!existsSync(recordPath)) return undefined;
+    try {
+      const record = JSON.parse(readFileSync(recordPath, 'utf8')) as RecordFile;
+      if (record.format !== STORE_FORMAT || record.version !== STORE_FORMAT_VERSION) {
+        throw new Error(`format ${record.format}@${record.version}, expected ${STORE_FORMAT}@${STORE_FORMAT_VERSION}`);
+      }
+      const { checksum, ...rest } = record;
+      if (sha256(canonicalJson(rest)) !== checksum) throw new Error('record checksum mismatch');
+      if (record.key !== key) throw new Error(`entry holds key ${record.key}`);
+      const files = new Map<string, Buffer>();
+      for (const [name, hash] of Object.entries(record.files)) {
+        const bytes = readFileSync(join(dir, name));
+        if (sha256(bytes) !== hash) throw new Error(`${name} checksum mismatch`);
+        files.set(name, bytes);
+      }
+      const { format: _f, version: _v, files: _files, ...trial } = rest;
+      return { trial, loadModel: () => artifactsFrom(files) };
+    } catch (e) {
+      if (!this.reported.has(key)) {
+        this.reported.add(key);
+        this.warn(`store: ignoring damaged entry ${key.slice(0, 12)} (${e instanceof Error ? e.message : String(e)}); it will be retrained`);
+      }
+      return undefined;
+    }
+  }
+
+  /** Writes an entry atomically; a concurrent writer of the same key may win, which is fine. */
+  put(trial: StoredTrial, model?: ModelArtifacts): void {
+    const tmp = join(this.root, 'tmp', `${trial.key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(tmp, { recursive: true });
+    try {
+      const files: Record<string, string> = {};
+      if (model) {
+        const modelJson = Buffer.from(JSON.stringify(model.modelJson));
+        const weights = Buffer.from(model.weights);
+        writeDurable(join(tmp, 'model.json'), modelJson);
+        writeDurable(join(tmp, 'weights.bin'), weights);
+        files['model.json'] = sha256(modelJson);
+        files['weights.bin'] = sha256(weights);
+      }
+      const rest = { format: STORE_FORMAT, version: STORE_FORMAT_VERSION, ...trial, files };
+      const record: RecordFile = { ...rest, checksum: sha256(canonicalJson(rest)) };
+      writeDurable(join(tmp, 'record.json'), Buffer.from(JSON.stringify(record)));
+      const dest = this.entryDir(trial.key);
+      mkdirSync(join(dest, '..'), { recursive: true });
+      if (existsSync(dest)) {
+        if (this.get(trial.key)) return; // another run stored it first
+        // A damaged entry: move it aside, then put ours in its place.
+        const trash = join(this.root, 'tmp', `damaged-${trial.key}-${randomBytes(4).toString('hex')}`);
+        renameSync(dest, trash);
+        rmSync(trash, { recursive: true, force: true });
+      }
+      try {
+        renameSync(tmp, dest);
+      } catch (e) {
+        // Lost a race with another writer that renamed first: theirs is equally valid.
+        if (!this.get(trial.key)) throw e;
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+function artifactsFrom(files: Map<string, Buffer>): ModelArtifacts | undefined {
+  const modelJson = files.get('model.json');
+  const weights = files.get('weights.bin');
+  if (!modelJson || !weights) return undefined;
+  const copy = new Uint8Array(weights.byteLength);
+  copy.set(weights);
+  return { modelJson: JSON.parse(modelJson.toString('utf8')), weights: copy.buffer };
+}
+
+/** Written and flushed before the rename, so a renamed entry is whole even after a power loss. */
+function writeDurable(path: string, data: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
