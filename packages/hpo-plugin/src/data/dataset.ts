@@ -1,0 +1,219 @@
+/**
+ * From a CSV file to training-ready typed arrays: pick the label column, parse the features as
+ * numbers, encode classes, split off validation rows (seeded, optionally stratified) and scale
+ * with statistics from the training rows only.
+ *
+ * The steps are exported separately so that later callers can hold out a test split first
+ * (`loadRawData` → `splitOff` → `buildDataset`) or train on train+validation (`buildDataset`
+ * with every row in training and none in validation).
+ */
+import { Rng } from '@nx-hpo/optimizers';
+import { UserError } from '../errors';
+import type { DataConfig, ScaleKind, Task } from '../training/spec';
+import { readCsv, type CsvTable } from './csv';
+import { applyScaler, fitScaler, type Scaler } from './scale';
+import { splitIndices, type IndexSplit } from './split';
+
+export { applyScaler, fitScaler, type Scaler } from './scale';
+
+/** Every row of the file, parsed but neither split nor scaled. */
+export interface RawData {
+  task: Task;
+  featureNames: string[];
+  labelName: string;
+  numFeatures: number;
+  /** Class names in natural order (classification only); `y` holds indexes into it. */
+  classes?: string[];
+  /** Output width: the number of classes, or 1 for regression. */
+  numClasses: number;
+  n: number;
+  /** Row-major n × numFeatures. */
+  x: Float32Array;
+  /** Class index (classification) or target value (regression), one per row. */
+  y: Float32Array;
+}
+
+export interface Dataset {
+  task: Task;
+  featureNames: string[];
+  labelName: string;
+  numFeatures: number;
+  classes?: string[];
+  /** Output width: the number of classes, or 1 for regression. */
+  numClasses: number;
+  /** Row-major nTrain × numFeatures, scaled. */
+  xTrain: Float32Array;
+  yTrain: Float32Array;
+  /** Row-major nVal × numFeatures, scaled with the training statistics. */
+  xVal: Float32Array;
+  yVal: Float32Array;
+  nTrain: number;
+  nVal: number;
+  scaler: Scaler;
+}
+
+/** Reads, splits and scales the data as the config says. */
+export function prepareDataset(cfg: DataConfig): Dataset {
+  const raw = loadRawData(cfg);
+  const { split, stratify, seed } = cfg.validation;
+  const { rest, held } = splitOff(raw, split, { stratify, seed });
+  if (held.length === 0 || rest.length === 0) {
+    const which = held.length === 0 ? 'no validation rows' : 'no training rows';
+    throw new UserError(`a validation split of ${split} of ${raw.n} rows leaves ${which}`, { path: 'data.validation.split' });
+  }
+  return buildDataset(raw, rest, held, cfg.scale);
+}
+
+/**
+ * Splits `fraction` of the rows (of `from`, default all rows) off, seeded by `seed`; stratified
+ * by class when asked and the task is classification.
+ */
+export function splitOff(
+  raw: RawData,
+  fraction: number,
+  opts: { stratify: boolean; seed: number; from?: readonly number[] },
+): IndexSplit {
+  const from = opts.from ?? Array.from({ length: raw.n }, (_, i) => i);
+  const strata = opts.stratify && raw.task === 'classification' ? raw.y : undefined;
+  return splitIndices(from, fraction, new Rng(opts.seed), strata);
+}
+
+/** Gathers the given rows, fits the scaler on the training rows and scales both sets. */
+export function buildDataset(raw: RawData, trainRows: readonly number[], valRows: readonly number[], scale: ScaleKind): Dataset {
+  const f = raw.numFeatures;
+  const xTrainRaw = gatherRows(raw.x, f, trainRows);
+  const scaler = fitScaler(xTrainRaw, f, scale);
+  const dataset: Dataset = {
+    task: raw.task,
+    featureNames: raw.featureNames,
+    labelName: raw.labelName,
+    numFeatures: f,
+    numClasses: raw.numClasses,
+    xTrain: applyScaler(xTrainRaw, scaler),
+    yTrain: gatherRows(raw.y, 1, trainRows),
+    xVal: applyScaler(gatherRows(raw.x, f, valRows), scaler),
+    yVal: gatherRows(raw.y, 1, valRows),
+    nTrain: trainRows.length,
+    nVal: valRows.length,
+    scaler,
+  };
+  if (raw.classes) dataset.classes = raw.classes;
+  return dataset;
+}
+
+/** Copies rows `rows` of a row-major matrix with `width` columns. */
+export function gatherRows(x: Float32Array, width: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, k) => out.set(x.subarray(r * width, (r + 1) * width), k * width));
+  return out;
+}
+
+/** Reads the CSV and parses every row into features and a label. */
+export function loadRawData(cfg: DataConfig): RawData {
+  const table = readCsv(cfg.path, { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
+  const n = table.rows.length;
+  if (n === 0) throw new UserError('the data file has no data rows', { file: table.file });
+  const numColumns = table.header?.length ?? table.rows[0]!.length;
+  const labelColumn = resolveLabelColumn(cfg.label, numColumns, table.header);
+  if (numColumns < 2) throw new UserError(`the data has ${numColumns} column: it needs at least one feature besides the label`, { file: table.file });
+
+  const featureColumns: number[] = [];
+  for (let c = 0; c < numColumns; c++) if (c !== labelColumn) featureColumns.push(c);
+  const columnName = (c: number): string => table.header?.[c] ?? `col${c}`;
+  const f = featureColumns.length;
+
+  const x = new Float32Array(n * f);
+  for (let r = 0; r < n; r++) {
+    const row = table.rows[r]!;
+    for (let k = 0; k < f; k++) {
+      const c = featureColumns[k]!;
+      x[r * f + k] = parseNumber(row[c]!, table, r, c, 'feature');
+    }
+  }
+
+  const labels = table.rows.map((row) => row[labelColumn]!.trim());
+  const raw: RawData = {
+    task: cfg.task,
+    featureNames: featureColumns.map(columnName),
+    labelName: columnName(labelColumn),
+    numFeatures: f,
+    numClasses: 1,
+    n,
+    x,
+    y: new Float32Array(n),
+  };
+  if (cfg.task === 'regression') {
+    for (let r = 0; r < n; r++) raw.y[r] = parseNumber(table.rows[r]![labelColumn]!, table, r, labelColumn, 'label');
+    return raw;
+  }
+  const { classes, index } = encodeClasses(labels);
+  if (classes.length < 2) {
+    throw new UserError(
+      `the label column ${describeColumn(labelColumn, table.header)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`,
+      { path: 'data.label' },
+    );
+  }
+  raw.classes = classes;
+  raw.numClasses = classes.length;
+  raw.y = index;
+  return raw;
+}
+
+/** The 0-based label column, or a `data.label` UserError saying what exists. */
+export function resolveLabelColumn(label: number | string, numColumns: number, header: string[] | undefined): number {
+  const range = `0..${numColumns - 1}, or -${numColumns}..-1 from the end`;
+  if (typeof label === 'number') {
+    if (!Number.isInteger(label)) throw new UserError(`label must be a column index or name, got ${label}`, { path: 'data.label' });
+    const c = label < 0 ? numColumns + label : label;
+    if (c < 0 || c >= numColumns) {
+      throw new UserError(`label column ${label} does not exist: the data has ${numColumns} columns (${range})`, { path: 'data.label' });
+    }
+    return c;
+  }
+  if (!header) {
+    throw new UserError(
+      `label ${JSON.stringify(label)} is a column name but the data has no header: set data.header: true, or give a column index (${range})`,
+      { path: 'data.label' },
+    );
+  }
+  const c = header.indexOf(label);
+  if (c >= 0) return c;
+  const trimmed = header.findIndex((h) => h.trim().toLowerCase() === label.trim().toLowerCase());
+  const hint = trimmed >= 0 ? ` (did you mean ${JSON.stringify(header[trimmed])}?)` : '';
+  const shown = header.slice(0, 30).map((h) => JSON.stringify(h)).join(', ');
+  const more = header.length > 30 ? `, … (${header.length} in all)` : '';
+  throw new UserError(`no column named ${JSON.stringify(label)}${hint}; the columns are ${shown}${more}`, { path: 'data.label' });
+}
+
+/**
+ * Class names in natural order and each row's class index. When every label is a number the
+ * classes are those numbers (so `1` and `1.0` are one class), ordered numerically.
+ */
+export function encodeClasses(labels: readonly string[]): { classes: string[]; index: Float32Array } {
+  const numeric = labels.every((l) => l !== '' && Number.isFinite(Number(l)));
+  const keys = numeric ? labels.map((l) => String(Number(l))) : labels;
+  const unique = [...new Set(keys)];
+  if (numeric) unique.sort((a, b) => Number(a) - Number(b));
+  else {
+    const collator = new Intl.Collator('en', { numeric: true });
+    unique.sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+  const position = new Map(unique.map((c, i) => [c, i]));
+  const index = new Float32Array(keys.length);
+  keys.forEach((k, r) => (index[r] = position.get(k)!));
+  return { classes: unique, index };
+}
+
+function parseNumber(text: string, table: CsvTable, row: number, column: number, role: 'feature' | 'label'): number {
+  const s = text.trim();
+  const v = s === '' ? NaN : Number(s);
+  if (Number.isFinite(v)) return v;
+  const { line, col } = table.locate(row, column);
+  const where = `${role === 'label' ? 'label ' : ''}column ${describeColumn(column, table.header)}`;
+  const message = s === '' ? `empty value in ${where}` : `value ${JSON.stringify(s)} in ${where} is not a number`;
+  throw new UserError(role === 'label' ? `${message} (task: regression needs numeric labels)` : message, { file: table.file, line, col });
+}
+
+function describeColumn(column: number, header: string[] | undefined): string {
+  return header ? `${JSON.stringify(header[column])} (index ${column})` : `${column} (0-based index)`;
+}
