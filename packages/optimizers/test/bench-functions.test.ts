@@ -12,6 +12,7 @@ import {
   rosenbrockValue,
   styblinskiTangValue,
 } from '../bench/functions';
+import { gridSpaceFor } from '../bench/optimizers';
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} is not within ${tol} of ${expected}`);
@@ -73,4 +74,31 @@ test('lookup by name and a clear error for unknown names', () => {
   assert.equal(benchmarkFunction('ackley5').name, 'ackley5');
   assert.throws(() => benchmarkFunction('sphere'), /unknown benchmark function 'sphere'/);
   assert.throws(() => benchmarkFunction('branin').evaluate({ x0: 1 }), /'x1' must be a finite number/);
+});
+
+test('the benchmark gives grid search cell-centre values inside the original space', () => {
+  for (const f of BENCHMARK_FUNCTIONS) {
+    const grid = gridSpaceFor(f.space, 50);
+    let size = 1;
+    for (const [name, spec] of Object.entries(grid)) {
+      const original = f.space[name]!;
+      if (spec.type === 'categorical') {
+        assert.deepEqual(spec, original);
+        size *= spec.choices.length;
+        continue;
+      }
+      assert.ok(spec.values !== undefined && spec.values.length >= 2, `${f.name}.${name}`);
+      for (const v of spec.values) {
+        assert.ok(original.type !== 'categorical' && v > original.low && v < original.high, `${f.name}.${name} = ${v}`);
+      }
+      size *= spec.values.length;
+    }
+    assert.ok(size >= 50, `${f.name}: a grid of ${size} points cannot hold 50 trials`);
+  }
+  // Branin: 8 × 8 centres of [-5, 10] and [0, 15].
+  const branin = gridSpaceFor(benchmarkFunction('branin').space, 50);
+  assert.deepEqual((branin.x0 as { values: number[] }).values, [-4.0625, -2.1875, -0.3125, 1.5625, 3.4375, 5.3125, 7.1875, 9.0625]);
+  // mixed_mlp keeps lr's log scale: geometric centres.
+  const lr = (gridSpaceFor(benchmarkFunction('mixed_mlp').space, 50).lr as { values: number[] }).values;
+  close(lr[1]! / lr[0]!, 1e5 ** (1 / lr.length), 1e-6, 'lr ratio');
 });

@@ -1,0 +1,362 @@
+/**
+ * Optimizer benchmark: every registered algorithm on the six functions of bench/functions.ts,
+ * `--trials` trials per seed through the public ask/tell API (parallelism 1), compared with the
+ * Optuna reference medians; then the cost of one ask() at 100 told trials in 8 dimensions.
+ *
+ *   npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] [--trials 50]
+ *                               [--options '{"qlearning":{"bins":16}}'] [--no-cost] [--out file]
+ *
+ * Prints Markdown tables and writes everything measured to bench-results/optimizers.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ALGORITHMS, AlgorithmError, createSampler, createStudy, type SamplerOptions, type Space } from '../src/index';
+import { BENCHMARK_FUNCTIONS, benchmarkFunction, type BenchmarkFunction } from './functions';
+
+/** Optuna 3.1.0, median best-found value after 50 trials over seeds 0–9 (/work/shared/benchmarks.md). */
+const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultivariate: number }> = {
+  branin: { random: 1.2815, tpe: 0.5792, tpeMultivariate: 0.5352 },
+  hartmann6: { random: -1.58, tpe: -2.7473, tpeMultivariate: -2.9999 },
+  rosenbrock4: { random: 2795.7, tpe: 261.0, tpeMultivariate: 220.7 },
+  ackley5: { random: 17.24, tpe: 12.28, tpeMultivariate: 10.51 },
+  styblinski_tang8: { random: -186.68, tpe: -207.5, tpeMultivariate: -207.63 },
+  mixed_mlp: { random: 0.7134, tpe: 0.2249, tpeMultivariate: 0.2902 },
+};
+
+const COST_TOLD_TRIALS = 100;
+const COST_TIMED_ASKS = 11;
+
+interface Args {
+  algorithms: string[];
+  functions: BenchmarkFunction[];
+  seeds: number[];
+  trials: number;
+  options: Record<string, SamplerOptions>;
+  cost: boolean;
+  out: string;
+}
+
+interface RunResult {
+  function: string;
+  algorithm: string;
+  seed: number;
+  best: number;
+  /** Median milliseconds of this run's ask() calls. */
+  askMs: number;
+  trials: number;
+}
+
+function usage(message: string): never {
+  process.stderr.write(
+    `${message}\nusage: npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] ` +
+      `[--trials 50] [--options JSON] [--no-cost] [--out file]\n`,
+  );
+  process.exit(2);
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',')) {
+    const range = /^(\d+)-(\d+)$/.exec(part.trim());
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from) usage(`--seeds: empty range '${part}'`);
+      for (let s = from; s <= to; s++) seeds.push(s);
+    } else if (/^\d+$/.test(part.trim())) {
+      seeds.push(Number(part.trim()));
+    } else {
+      usage(`--seeds: expected e.g. 0-9 or 0,3,7 (got '${text}')`);
+    }
+  }
+  return seeds;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    algorithms: [...ALGORITHMS],
+    functions: [...BENCHMARK_FUNCTIONS],
+    seeds: parseSeeds('0-9'),
+    trials: 50,
+    options: {},
+    cost: true,
+    out: 'bench-results/optimizers.json',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) usage(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--algorithms':
+        args.algorithms = value().split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--functions':
+        try {
+          args.functions = value().split(',').map((s) => benchmarkFunction(s.trim()));
+        } catch (e) {
+          usage((e as Error).message);
+        }
+        break;
+      case '--seeds':
+        args.seeds = parseSeeds(value());
+        break;
+      case '--trials': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) usage('--trials must be a whole number >= 1');
+        args.trials = n;
+        break;
+      }
+      case '--options':
+        try {
+          args.options = JSON.parse(value()) as Record<string, SamplerOptions>;
+        } catch (e) {
+          usage(`--options must be JSON such as '{"qlearning":{"bins":16}}': ${(e as Error).message}`);
+        }
+        break;
+      case '--no-cost':
+        args.cost = false;
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      case '--help':
+      case '-h':
+        usage('Benchmarks the registered search algorithms.');
+        break;
+      default:
+        usage(`unknown argument '${flag}'`);
+    }
+  }
+  return args;
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Why an algorithm cannot run in this build, or undefined when it is registered. */
+function unavailable(algorithm: string, options: SamplerOptions): string | undefined {
+  try {
+    createSampler(algorithm, options);
+    return undefined;
+  } catch (e) {
+    if (e instanceof AlgorithmError) return e.message;
+    throw e;
+  }
+}
+
+/**
+ * Grid search needs discrete axes: every numeric parameter becomes k listed values at the centres
+ * of k equal cells (geometric for log ranges, rounded for ints), with k the smallest count whose
+ * grid holds the budget. Categorical parameters keep their choices.
+ */
+export function gridSpaceFor(space: Space, trials: number): Space {
+  const names = Object.keys(space);
+  const numeric = names.filter((n) => space[n]!.type !== 'categorical').length;
+  const fixed = names.reduce((p, n) => {
+    const s = space[n]!;
+    return s.type === 'categorical' ? p * s.choices.length : p;
+  }, 1);
+  const k = numeric === 0 ? 1 : Math.max(2, Math.ceil((trials / fixed) ** (1 / numeric) - 1e-9));
+  const out: Space = {};
+  for (const name of names) {
+    const spec = space[name]!;
+    if (spec.type === 'categorical') {
+      out[name] = spec;
+      continue;
+    }
+    const warp = (x: number): number => (spec.log ? Math.log(x) : x);
+    const unwarp = (y: number): number => (spec.log ? Math.exp(y) : y);
+    const values: number[] = [];
+    for (let i = 0; i < k; i++) {
+      let v = unwarp(warp(spec.low) + ((i + 0.5) / k) * (warp(spec.high) - warp(spec.low)));
+      v = spec.type === 'int' ? Math.round(v) : Number(v.toPrecision(12));
+      v = Math.min(spec.high, Math.max(spec.low, v));
+      if (!values.includes(v)) values.push(v);
+    }
+    out[name] = { type: spec.type, low: spec.low, high: spec.high, values } as Space[string];
+  }
+  return out;
+}
+
+function spaceFor(algorithm: string, f: BenchmarkFunction, trials: number): Space {
+  return algorithm === 'grid' ? gridSpaceFor(f.space, trials) : f.space;
+}
+
+function runOne(f: BenchmarkFunction, algorithm: string, seed: number, trials: number, options: SamplerOptions): RunResult {
+  const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options });
+  const askMs: number[] = [];
+  let best = Infinity;
+  for (let i = 0; i < trials && study.remaining !== 0; i++) {
+    const start = performance.now();
+    const t = study.ask();
+    askMs.push(performance.now() - start);
+    const v = f.evaluate(t.params);
+    study.tell(t.id, v);
+    best = Math.min(best, v);
+  }
+  return { function: f.name, algorithm, seed, best, askMs: median(askMs), trials: askMs.length };
+}
+
+/** Median ms of an ask() with about COST_TOLD_TRIALS told trials on the 8-D Styblinski–Tang space. */
+function askCost(algorithm: string, options: SamplerOptions): { askMs: number; asks: number } {
+  const f = benchmarkFunction('styblinski_tang8');
+  const study = createStudy({ space: spaceFor(algorithm, f, COST_TOLD_TRIALS + COST_TIMED_ASKS), algorithm, seed: 0, options });
+  for (let i = 0; i < COST_TOLD_TRIALS; i++) {
+    const t = study.ask();
+    study.tell(t.id, f.evaluate(t.params));
+  }
+  const times: number[] = [];
+  for (let i = 0; i < COST_TIMED_ASKS && study.remaining !== 0; i++) {
+    const start = performance.now();
+    const t = study.ask();
+    times.push(performance.now() - start);
+    study.tell(t.id, f.evaluate(t.params));
+  }
+  return { askMs: median(times), asks: times.length };
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
+  return x.toPrecision(5);
+}
+
+function fmtMs(ms: number): string {
+  return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const notes: string[] = [];
+  const algorithms: string[] = [];
+  for (const a of args.algorithms) {
+    const why = unavailable(a, args.options[a] ?? {});
+    if (why === undefined) algorithms.push(a);
+    else notes.push(`skipped ${a}: ${why}`);
+  }
+  for (const n of notes) process.stderr.write(`${n}\n`);
+  if (algorithms.length === 0) usage('no registered algorithm to run');
+
+  const started = performance.now();
+  const results: RunResult[] = [];
+  for (const f of args.functions) {
+    for (const a of algorithms) {
+      const t0 = performance.now();
+      for (const seed of args.seeds) results.push(runOne(f, a, seed, args.trials, args.options[a] ?? {}));
+      const mine = results.filter((r) => r.function === f.name && r.algorithm === a);
+      process.stderr.write(
+        `${f.name} × ${a}: median best ${fmt(median(mine.map((r) => r.best)))} ` +
+          `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+      );
+    }
+  }
+
+  const cell = (fn: string, a: string, pick: (r: RunResult) => number): number =>
+    median(results.filter((r) => r.function === fn && r.algorithm === a).map(pick));
+  const summary = args.functions.map((f) => {
+    const ref = OPTUNA_REFERENCE[f.name];
+    return {
+      function: f.name,
+      optimum: f.optimum,
+      optuna: ref,
+      medianBest: Object.fromEntries(algorithms.map((a) => [a, cell(f.name, a, (r) => r.best)])),
+      medianAskMs: Object.fromEntries(algorithms.map((a) => [a, cell(f.name, a, (r) => r.askMs)])),
+    };
+  });
+
+  const seedsText = `${args.seeds.length} seed${args.seeds.length === 1 ? '' : 's'} (${args.seeds[0]}–${args.seeds[args.seeds.length - 1]})`;
+  console.log(`\nMedian best value after ${args.trials} trials over ${seedsText}; lower is better.\n`);
+  console.log(
+    table(
+      ['function', 'f*', 'Optuna random', 'Optuna TPE', 'Optuna TPE multiv.', ...algorithms],
+      summary.map((s) => [
+        s.function,
+        fmt(s.optimum),
+        s.optuna ? fmt(s.optuna.random) : '–',
+        s.optuna ? fmt(s.optuna.tpe) : '–',
+        s.optuna ? fmt(s.optuna.tpeMultivariate) : '–',
+        ...algorithms.map((a) => fmt(s.medianBest[a] as number)),
+      ]),
+    ),
+  );
+  const beats = (a: string, ref: 'random' | 'tpe'): string => {
+    const compared = summary.filter((s) => s.optuna !== undefined);
+    const wins = compared.filter((s) => (s.medianBest[a] as number) < s.optuna![ref]).length;
+    return `${wins}/${compared.length}`;
+  };
+  console.log(`\nFunctions where the median beats Optuna's:\n`);
+  console.log(
+    table(
+      ['', ...algorithms],
+      [
+        ['beats Optuna random', ...algorithms.map((a) => beats(a, 'random'))],
+        ['beats Optuna TPE', ...algorithms.map((a) => beats(a, 'tpe'))],
+      ],
+    ),
+  );
+  console.log(`\nMedian ms per ask() during those runs:\n`);
+  console.log(
+    table(
+      ['function', ...algorithms],
+      summary.map((s) => [s.function, ...algorithms.map((a) => fmtMs(s.medianAskMs[a] as number))]),
+    ),
+  );
+
+  let cost: Record<string, { askMs: number; asks: number }> | undefined;
+  if (args.cost) {
+    cost = {};
+    for (const a of algorithms) {
+      cost[a] = askCost(a, args.options[a] ?? {});
+      process.stderr.write(`cost ${a}: ${fmtMs(cost[a]!.askMs)} ms per ask\n`);
+    }
+    console.log(`\nMedian ms per ask() at ${COST_TOLD_TRIALS} told trials, 8 dimensions (styblinski_tang8 space):\n`);
+    console.log(table(['', ...algorithms], [['ms per ask()', ...algorithms.map((a) => fmtMs(cost![a]!.askMs))]]));
+  }
+  if (notes.length > 0) console.log(`\n${notes.map((n) => `Note: ${n}`).join('\n')}`);
+  if (algorithms.includes('grid')) {
+    console.log('Note: grid runs on k cell-centre values per numeric parameter (the smallest k whose grid holds the budget), in random order.');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\nTotal ${seconds.toFixed(0)} s, Node ${process.version}.`);
+
+  const out = resolve(process.cwd(), args.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        node: process.version,
+        argv: process.argv.slice(2),
+        trials: args.trials,
+        seeds: args.seeds,
+        algorithms,
+        skipped: notes,
+        options: args.options,
+        summary,
+        cost,
+        runs: results,
+        seconds,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stderr.write(`wrote ${out}\n`);
+}
+
+if (require.main === module) main();
