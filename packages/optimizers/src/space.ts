@@ -268,10 +268,25 @@ function stepCount(spec: NumericParam): number {
   return Math.floor((spec.high - spec.low) / step + 1e-9) + 1;
 }
 
-/** The k-th point of the step grid, rounded so that 0.1 + 2·0.1 reads 0.3 rather than 0.30000000000000004. */
+/**
+ * The k-th point of the step grid, written with the fewest digits that stay within a billionth of
+ * a step of the exact point, so that 0 + 3·0.1 reads 0.3 rather than 0.30000000000000004.
+ */
 function stepValue(spec: NumericParam, k: number): number {
-  const raw = spec.low + k * stepOf(spec);
-  const v = spec.type === 'int' ? Math.round(raw) : Number(raw.toPrecision(12));
+  const step = stepOf(spec);
+  const raw = spec.low + k * step;
+  let v = raw;
+  if (spec.type === 'int') {
+    v = Math.round(raw);
+  } else {
+    for (let digits = 1; digits <= 17; digits++) {
+      const candidate = Number(raw.toPrecision(digits));
+      if (Math.abs(candidate - raw) <= step * 1e-9) {
+        v = candidate;
+        break;
+      }
+    }
+  }
   return Math.min(spec.high, Math.max(spec.low, v));
 }
 
