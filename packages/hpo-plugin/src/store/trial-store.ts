@@ -64,7 +64,11 @@ export class TrialStore {
 
   /** The complete, verified entry for `key`, or undefined (absent or damaged). */
   get(key: string): StoreEntry | undefined {
-    const dir = this.entryDir(key);
+    return this.verifyDir(this.entryDir(key), key);
+  }
+
+  /** Reads and verifies the entry in `dir`; damaged entries are reported once and ignored. */
+  verifyDir(dir: string, key: string): StoreEntry | undefined {
     const recordPath = join(dir, 'record.json');
     if (!existsSync(recordPath)) return undefined;
     try {
@@ -89,6 +93,42 @@ export class TrialStore {
         this.warn(`store: ignoring damaged entry ${key.slice(0, 12)} (${e instanceof Error ? e.message : String(e)}); it will be retrained`);
       }
       return undefined;
+    }
+  }
+
+  /** The entry for `key` as one self-contained blob (for the remote cache), or undefined. */
+  exportBundle(key: string): Buffer | undefined {
+    if (!this.get(key)) return undefined;
+    const dir = this.entryDir(key);
+    const files: Record<string, string> = {};
+    for (const name of ['record.json', 'model.json', 'weights.bin']) {
+      if (existsSync(join(dir, name))) files[name] = readFileSync(join(dir, name)).toString('base64');
+    }
+    const bundle: Bundle = { format: 'nx-hpo-trial-bundle', files };
+    return Buffer.from(JSON.stringify(bundle));
+  }
+
+  /** Installs a bundle fetched from elsewhere, only if it verifies as a whole entry for `key`. */
+  importBundle(key: string, data: Buffer): boolean {
+    const tmp = join(this.root, 'tmp', `import-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      const bundle = JSON.parse(data.toString('utf8')) as Bundle;
+      if (bundle.format !== 'nx-hpo-trial-bundle' || typeof bundle.files?.['record.json'] !== 'string') return false;
+      mkdirSync(tmp, { recursive: true });
+      for (const [name, b64] of Object.entries(bundle.files)) {
+        if (!['record.json', 'model.json', 'weights.bin'].includes(name)) return false;
+        writeDurable(join(tmp, name), Buffer.from(b64, 'base64'));
+      }
+      // Verify with the same reader as local entries before it becomes visible.
+      if (!this.verifyDir(tmp, key)) return false;
+      const dest = this.entryDir(key);
+      mkdirSync(join(dest, '..'), { recursive: true });
+      if (!existsSync(dest)) renameSync(tmp, dest);
+      return this.get(key) !== undefined;
+    } catch {
+      return false;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   }
 
@@ -128,6 +168,11 @@ export class TrialStore {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+}
+
+interface Bundle {
+  format: 'nx-hpo-trial-bundle';
+  files: Record<string, string>;
 }
 
 function artifactsFrom(files: Map<string, Buffer>): ModelArtifacts | undefined {

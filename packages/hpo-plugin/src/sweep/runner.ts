@@ -15,7 +15,8 @@ import { UserError } from '../errors';
 import { canonicalJson, hashValue } from '../store/canonical';
 import { StudyJournal, type JournalOp } from '../store/journal';
 import { trialKey, trialKeyMaterial } from '../store/trial-key';
-import type { StoreEntry, TrialStore } from '../store/trial-store';
+import type { RemoteTrialCache } from '../store/remote-cache';
+import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
@@ -40,6 +41,8 @@ export interface SweepOptions {
   signal?: AbortSignal;
   /** Where trials are kept and looked up; without one every trial trains. */
   store?: TrialStore;
+  /** A remote cache shared between machines, consulted when the local store misses. */
+  remote?: RemoteTrialCache;
   /** Retrain trials stored as failed (default true). */
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
@@ -165,6 +168,18 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (journalWritable) journal?.append(op);
   };
 
+  const lookup = async (key: string): Promise<StoreEntry | undefined> => {
+    if (!store) return undefined;
+    const local = store.get(key);
+    if (local || !opts.remote) return local;
+    return (await opts.remote.pull(key, store)) ? store.get(key) : undefined;
+  };
+  const keep = (trial: StoredTrial, model?: ModelArtifacts) => {
+    if (!store) return;
+    store.put(trial, model);
+    opts.remote?.push(trial.key, store);
+  };
+
   const shardSkips = (id: number) => opts.shard !== undefined && id % opts.shard.count !== opts.shard.index - 1;
   const nextTrial = (): AskedTrial | undefined => {
     const p = pending.shift();
@@ -193,7 +208,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       const error = outcome instanceof Error ? outcome.message : outcome.userError;
       if (!(outcome instanceof Error)) userError ??= outcome.userError;
       if (outcome instanceof Error) {
-        store?.put({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() });
+        keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() });
       }
       study.tell(t.id, { state: 'failed', error });
       journalAppend({ op: 'tell', id: t.id, state: 'failed', error });
@@ -205,7 +220,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       log(`warning: trials ran on '${outcome.backend}', not the expected '${backend}'; they are not stored`);
     }
     if (outcome.backend === backend) {
-      store?.put(
+      keep(
         { key, params: t.params, state: 'complete', metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
         outcome.model,
       );
@@ -224,11 +239,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         const t = nextTrial();
         if (!t) break;
         const key = keyOf(t.params);
-        const hit = fromStore(t.id, t.params, key, store?.get(key));
+        const entry = await lookup(key);
+        const hit = fromStore(t.id, t.params, key, entry);
         if (hit) {
-          study.tell(t.id, hit.state === 'complete' ? (hit.value as number) : { state: 'failed', error: hit.error ?? 'failed' });
-          journalAppend(hit.state === 'complete' ? { op: 'tell', id: t.id, state: 'complete', value: hit.value as number } : { op: 'tell', id: t.id, state: 'failed', error: hit.error ?? 'failed' });
-          const entry = store?.get(key);
+          if (hit.state === 'complete') {
+            study.tell(t.id, hit.value as number);
+            journalAppend({ op: 'tell', id: t.id, state: 'complete', value: hit.value as number });
+          } else {
+            study.tell(t.id, { state: 'failed', error: hit.error ?? 'failed' });
+            journalAppend({ op: 'tell', id: t.id, state: 'failed', error: hit.error ?? 'failed' });
+          }
           record(hit, () => entry?.loadModel());
           continue;
         }
@@ -259,6 +279,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     journal?.close();
     await pool.close();
+    await opts.remote?.flush();
     outputs.writeCsv(records, paramNames);
     outputs.writeStudy(study.toJSON());
   }

@@ -6,6 +6,7 @@ import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { prepareDataset } from '../../data/dataset';
 import { UserError } from '../../errors';
+import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
 import { locateInConfig, reportFailure } from '../user-errors';
@@ -33,6 +34,8 @@ export default async function tuneExecutor(
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
     const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
+    const remoteConfig = remoteCacheFromEnv();
+    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, (m) => console.warn(`warning: ${m}`)) : undefined;
     await runSweep({
       config,
       outputDir,
@@ -41,6 +44,7 @@ export default async function tuneExecutor(
       log: (line) => console.log(line),
       signal: interrupt.signal,
       store,
+      remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
     });
