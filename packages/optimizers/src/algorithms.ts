@@ -5,6 +5,7 @@
 import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
 import { createRandomSampler } from './samplers/random';
+import { createTpeSampler } from './samplers/tpe';
 import type { Sampler } from './types';
 
 export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
@@ -47,6 +48,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   //   tpe:       createTpeSampler(options)       from './samplers/tpe'
   //   qlearning: createQLearningSampler(options) from './samplers/qlearning'
   qlearning: (options) => createQLearningSampler(options),
+  tpe: (options) => createTpeSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */
