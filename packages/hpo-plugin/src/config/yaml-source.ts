@@ -1,0 +1,155 @@
+/**
+ * Reading tune.yaml into plain JSON while keeping the YAML nodes around, so that any config path
+ * can later be turned into `file:line:col`. This is the only place that parses YAML.
+ */
+import * as path from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { UserError } from '../errors';
+import type { ConfigLocation } from './types';
+
+export type ConfigPath = ReadonlyArray<string | number>;
+
+/**
+ * `${name}` is not a valid plain scalar inside a YAML flow collection (`{ units: ${units} }`):
+ * its braces are flow indicators. Before parsing we swap the braces of every `${...}` for two
+ * private-use characters of the same UTF-16 length, so offsets (and thus line:col) are unchanged,
+ * and swap them back in every parsed string afterwards.
+ */
+const OPEN_MASK = '\uE000';
+const CLOSE_MASK = '\uE001';
+const PLACEHOLDER_IN_TEXT = /\$\{([^{}\[\],\n\r"'#]*)\}/g;
+
+export function maskPlaceholders(text: string): string {
+  if (text.includes(OPEN_MASK) || text.includes(CLOSE_MASK)) return text; // cannot mask unambiguously
+  return text.replace(PLACEHOLDER_IN_TEXT, (_m, inner: string) => `$${OPEN_MASK}${inner}${CLOSE_MASK}`);
+}
+
+export function unmask(s: string): string {
+  return s.includes(OPEN_MASK) || s.includes(CLOSE_MASK) ? s.replaceAll(OPEN_MASK, '{').replaceAll(CLOSE_MASK, '}') : s;
+}
+
+/** The file as the user would name it: relative to cwd when it lies under it. */
+export function displayFile(absFile: string, cwd: string = process.cwd()): string {
+  const rel = path.relative(cwd, absFile);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absFile;
+}
+
+/** `model.layers[0].dense.units` from ['model','layers',0,'dense','units']; odd keys are quoted. */
+export function formatPath(segments: ConfigPath): string {
+  let out = '';
+  for (const seg of segments) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+export interface YamlSource {
+  absFile: string;
+  displayFile: string;
+  /** The document as plain JSON (placeholders restored), or undefined for an empty file. */
+  value: unknown;
+  /** Position of a config path: the value for scalars, the key for collections (or `key: 'key'`). */
+  locate(segments: ConfigPath, at?: 'value' | 'key'): ConfigLocation;
+}
+
+function syntaxError(display: string, err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): UserError {
+  // yaml's messages end with " at line L, column C:\n\n<excerpt>"; we print our own position.
+  const first = unmask(err.message).split(/ at line \d+, column \d+/)[0] ?? err.message;
+  const pos = err.linePos?.[0];
+  return new UserError(`invalid YAML: ${first.trim()}`, { file: display, line: pos?.line, col: pos?.col });
+}
+
+/** Parses YAML text; throws UserError for syntax errors (with their position). */
+export function parseYamlSource(text: string, absFile: string): YamlSource {
+  const display = displayFile(absFile);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(maskPlaceholders(text), { lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
+  const err = doc.errors[0];
+  if (err) throw syntaxError(display, err);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string') node.value = unmask(node.value);
+    },
+  });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // e.g. a "billion laughs" alias bomb
+    throw new UserError(`invalid YAML: ${(e as Error).message}`, { file: display });
+  }
+  return {
+    absFile,
+    displayFile: display,
+    value: value ?? undefined,
+    locate: (segments, at = 'value') => locateIn(doc, lineCounter, display, segments, at),
+  };
+}
+
+function keyString(pair: Pair): string {
+  const k = pair.key;
+  if (isScalar(k)) return String(k.value);
+  return String(k);
+}
+
+function position(lineCounter: LineCounter, node: YamlNode | null | undefined): { line: number; col: number } | undefined {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  return lineCounter.linePos(offset);
+}
+
+function locateIn(
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+  segments: ConfigPath,
+  at: 'value' | 'key',
+): ConfigLocation {
+  const shown: Array<string | number> = [];
+  let node: YamlNode | null | undefined = doc.contents as YamlNode | null;
+  // Where to point if the path ends here: the key of the last map entry, or the item itself.
+  let keyNode: YamlNode | null | undefined;
+  let found = true;
+  for (const seg of segments) {
+    if (isAlias(node)) node = node.resolve(doc) as YamlNode | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyString(p) === String(seg));
+      if (!pair) {
+        found = false;
+        break;
+      }
+      shown.push(String(seg));
+      keyNode = pair.key as YamlNode;
+      node = pair.value as YamlNode | null;
+    } else if (isSeq(node)) {
+      const index = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
+      const item = node.items[index] as YamlNode | undefined;
+      if (index < 0 || !item) {
+        found = false;
+        break;
+      }
+      shown.push(index);
+      keyNode = undefined;
+      node = item;
+    } else {
+      found = false;
+      break;
+    }
+  }
+  // The part of the path that is not in the file (e.g. a missing required key) is still shown.
+  const rest = segments.slice(shown.length);
+  const pathText = formatPath([...shown, ...rest]);
+  let target: YamlNode | null | undefined;
+  if (!found) target = keyNode ?? node;
+  else if (at === 'key') target = keyNode ?? node;
+  else if (node === null || node === undefined || (isScalar(node) && node.range?.[0] === node.range?.[1])) {
+    target = keyNode; // an empty value (`key:`) has no text of its own
+  } else if (isScalar(node) || isAlias(node)) target = node;
+  else target = keyNode ?? node;
+  const pos = position(lineCounter, target) ?? position(lineCounter, keyNode) ?? (doc.contents ? position(lineCounter, doc.contents as YamlNode) : undefined);
+  return { file, line: pos?.line, col: pos?.col, path: pathText };
+}
+
