@@ -36,10 +36,13 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerEntry> = {
   },
   rmsprop: {
     // Keras calls the decay of the squared-gradient average `rho`; tfjs calls it `decay`.
-    create: (tf, s) => tf.train.rmsprop(s.learningRate, s.rho ?? s.decay ?? 0.9, s.momentum ?? 0, s.epsilon ?? 1e-7),
-    fields: { rho: UNIT, decay: UNIT, momentum: UNIT, epsilon: POSITIVE },
+    create: (tf, s) => tf.train.rmsprop(s.learningRate, s.rho ?? 0.9, s.momentum ?? 0, s.epsilon ?? 1e-7),
+    fields: { rho: UNIT, momentum: UNIT, epsilon: POSITIVE },
   },
-  adagrad: { create: (tf, s) => tf.train.adagrad(s.learningRate, 0.1) },
+  adagrad: {
+    create: (tf, s) => tf.train.adagrad(s.learningRate, s.initialAccumulatorValue ?? 0.1),
+    fields: { initialAccumulatorValue: POSITIVE },
+  },
 };
 
 export function createOptimizer(tf: Tf, spec: OptimizerSpec): Optimizer {
