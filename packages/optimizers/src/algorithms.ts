@@ -2,6 +2,7 @@
  * The registry of search algorithms by the name a user writes in `search.algorithm`.
  * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
  */
+import { createGpSampler } from './samplers/gp';
 import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
 import { createRandomSampler } from './samplers/random';
@@ -49,6 +50,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   //   qlearning: createQLearningSampler(options) from './samplers/qlearning'
   qlearning: (options) => createQLearningSampler(options),
   tpe: (options) => createTpeSampler(options),
+  bayesian: (options) => createGpSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */

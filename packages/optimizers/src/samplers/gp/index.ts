@@ -1,0 +1,281 @@
+/**
+ * Bayesian optimisation with a Gaussian process (algorithm `bayesian`).
+ *
+ * Each ask:
+ * 1. encodes the finished trials (complete, and pruned ones with the value they were stopped at)
+ *    into the unit cube (encode.ts) and their losses into warped, standardised targets (outputs.ts);
+ * 2. until `initialTrials` of them exist, proposes the next point of a digitally shifted Sobol
+ *    sequence over the parameters (a space-filling start);
+ * 3. otherwise fits a Matérn-5/2 ARD GP (gp.ts: MAP hyperparameters), adds the running trials as
+ *    "kriging believer" observations at the model's own mean (so parallel asks spread out instead
+ *    of piling onto one optimum) and maximises log expected improvement (acquisition.ts);
+ * 4. never returns a point that was already asked (failed trials included), falling back to the
+ *    next-best acquisition point and finally to random search; a model that cannot be fitted
+ *    (e.g. a kernel matrix that stays singular) also falls back to random search.
+ *
+ * Determinism: every ask is a function of the trials in the context, the design seed (drawn from the
+ * first ask's rng and kept in saveState) and that ask's rng. Hyperparameters are refitted from
+ * scratch (two fixed starts) on a prefix of the observations; below `refitAllUpTo` observations the
+ * prefix is everything, above it the prefix length is rounded down to a multiple of ⌊n/10⌋, so an
+ * expensive refit happens only every ⌊n/10⌋ asks. Fits are cached by their prefix, which is only a
+ * cache: recomputing gives the same numbers.
+ */
+import { AlgorithmError, type SamplerOptions } from '../../algorithms';
+import { mixSeed, Rng } from '../../rng';
+import { SOBOL_MAX_DIMS, sobolPoint, sobolShift } from '../../math/sobol';
+import { paramsKey } from '../../space';
+import { lossOf, type Params, type Sampler, type SamplerContext, type Space } from '../../types';
+import { drawRandomPoint } from '../random';
+import { logExpectedImprovement, maximizeAcquisition, type AcquisitionSearchOptions } from './acquisition';
+import { GpEncoding } from './encode';
+import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrior } from './gp';
+import { AUTO_SHIFTS, LOG_SHIFT, OUTPUT_WARPINGS, shiftedLog, warpOutputs, type OutputWarping, type WarpedOutputs } from './outputs';
+
+export interface GpOptions {
+  /** Space-filling (Sobol) points before the model takes over; default min(10, number of parameters + 3). */
+  initialTrials?: number;
+  /** Output warping of the losses: 'auto' (default: chosen by the warped-GP likelihood), 'standardize', 'log' or 'rank' (see outputs.ts). */
+  outputWarping?: OutputWarping;
+  /** Hyperparameters are refitted at every ask up to this many observations (default 40). */
+  refitAllUpTo?: number;
+  /** Random candidates scored by the acquisition before local search (default 256). */
+  candidates?: number;
+  /** Local searches of the acquisition (default 4). */
+  localSearches?: number;
+}
+
+interface ResolvedGpOptions {
+  initialTrials: number | undefined;
+  outputWarping: OutputWarping;
+  refitAllUpTo: number;
+  search: AcquisitionSearchOptions;
+}
+
+function checkInteger(options: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new AlgorithmError(`option '${key}' of algorithm 'bayesian' must be a whole number in ${min}..${max} (got ${JSON.stringify(v)})`, ['options', key]);
+  }
+  return v;
+}
+
+function resolveOptions(raw: GpOptions | SamplerOptions): ResolvedGpOptions {
+  const options = raw as Record<string, unknown>;
+  const known = ['initialTrials', 'outputWarping', 'refitAllUpTo', 'candidates', 'localSearches'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new AlgorithmError(`unknown option '${key}' for algorithm 'bayesian'; known options: ${known.join(', ')}`, ['options', key]);
+    }
+  }
+  const warping = options.outputWarping ?? 'auto';
+  if (!OUTPUT_WARPINGS.includes(warping as OutputWarping)) {
+    throw new AlgorithmError(`option 'outputWarping' must be one of ${OUTPUT_WARPINGS.join(' | ')} (got ${JSON.stringify(warping)})`, ['options', 'outputWarping']);
+  }
+  const search: AcquisitionSearchOptions = {};
+  const candidates = checkInteger(options, 'candidates', 1, 100000);
+  const localSearches = checkInteger(options, 'localSearches', 0, 100);
+  if (candidates !== undefined) search.randomCandidates = candidates;
+  if (localSearches !== undefined) search.localSearches = localSearches;
+  return {
+    initialTrials: checkInteger(options, 'initialTrials', 1, 100000),
+    outputWarping: warping as OutputWarping,
+    refitAllUpTo: checkInteger(options, 'refitAllUpTo', 0, 100000) ?? 40,
+    search,
+  };
+}
+
+/** Default size of the space-filling design: a few points more than parameters, at most 10. */
+export function defaultInitialTrials(space: Space): number {
+  return Math.min(10, Object.keys(space).length + 3);
+}
+
+/** Number of leading observations the hyperparameters are fitted on (see the module comment). */
+export function hyperparameterPrefix(n: number, refitAllUpTo: number): number {
+  if (n <= refitAllUpTo) return n;
+  const every = Math.max(1, Math.floor(n / 10));
+  return Math.max(refitAllUpTo, n - (n % every));
+}
+
+type WarpChoice = number | 'rank';
+
+function warpChoices(warping: OutputWarping): WarpChoice[] {
+  switch (warping) {
+    case 'auto':
+      return [...AUTO_SHIFTS];
+    case 'standardize':
+      return [Infinity];
+    case 'log':
+      return [LOG_SHIFT];
+    case 'rank':
+      return ['rank'];
+  }
+}
+
+/** Hyperparameters and output warping chosen on a prefix of the observations. */
+interface ModelFit {
+  theta: Float64Array;
+  warp: WarpChoice;
+}
+
+interface Observations {
+  x: Float64Array[];
+  losses: number[];
+  /** Trial ids, for cache keys. */
+  ids: number[];
+  pending: Float64Array[];
+  asked: Set<string>;
+}
+
+function collect(ctx: SamplerContext, enc: GpEncoding): Observations {
+  const obs: Observations = { x: [], losses: [], ids: [], pending: [], asked: new Set() };
+  for (const t of ctx.trials) {
+    obs.asked.add(paramsKey(t.params, ctx.space));
+    const x = enc.encode(t.params);
+    if (!x) continue;
+    if (t.state === 'running') {
+      obs.pending.push(x);
+    } else if ((t.state === 'complete' || t.state === 'pruned') && t.value !== undefined && Number.isFinite(t.value)) {
+      obs.x.push(x);
+      obs.losses.push(lossOf(t.value, ctx.direction));
+      obs.ids.push(t.id);
+    }
+    // Failed trials say nothing about the objective's value; they only stay in `asked`.
+  }
+  return obs;
+}
+
+function toData(rows: readonly Float64Array[], y: Float64Array, dims: number): GpData {
+  const n = rows.length;
+  const x = new Float64Array(n * dims);
+  rows.forEach((r, i) => x.set(r, i * dims));
+  return { x, y, n, dims };
+}
+
+/** Indices of the `count` lowest targets. */
+function bestIndices(y: ArrayLike<number>, count: number): number[] {
+  return Array.from({ length: y.length }, (_, i) => i)
+    .sort((a, b) => y[a]! - y[b]! || a - b)
+    .slice(0, count);
+}
+
+export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sampler {
+  const options = resolveOptions(rawOptions);
+  let designSeed: number | undefined;
+  const encodings = new WeakMap<Space, GpEncoding>();
+  const fitCache = new Map<string, ModelFit>();
+
+  const encodingOf = (space: Space): GpEncoding => {
+    let enc = encodings.get(space);
+    if (!enc) {
+      enc = new GpEncoding(space);
+      encodings.set(space, enc);
+    }
+    return enc;
+  };
+
+  const designPoint = (ctx: SamplerContext, enc: GpEncoding, obs: Observations): Params => {
+    if (designSeed === undefined) designSeed = ctx.rng.nextUint32();
+    const nParams = enc.blocks.length;
+    const sobolDims = Math.min(nParams, SOBOL_MAX_DIMS);
+    const shift = sobolShift(new Rng(designSeed), sobolDims);
+    // Skip design points that decode to something already asked (small discrete spaces).
+    for (let index = ctx.trials.length, tries = 0; tries < 64; index++, tries++) {
+      const u = new Float64Array(nParams);
+      u.set(sobolPoint(index % 0x100000000, sobolDims, shift));
+      if (nParams > sobolDims) {
+        const extra = new Rng(mixSeed(designSeed, index));
+        for (let j = sobolDims; j < nParams; j++) u[j] = extra.next();
+      }
+      const params = enc.decode(enc.fromParameterUnits(u));
+      if (!obs.asked.has(paramsKey(params, ctx.space))) return params;
+    }
+    return randomPoint(ctx, obs);
+  };
+
+  const randomPoint = (ctx: SamplerContext, obs: Observations): Params => {
+    let params = drawRandomPoint(ctx.space, ctx.rng);
+    for (let i = 0; i < 32 && obs.asked.has(paramsKey(params, ctx.space)); i++) params = drawRandomPoint(ctx.space, ctx.rng);
+    return params;
+  };
+
+  /** The targets of `losses` under a warping choice: a shift multiplier c of outputs.ts, or 'rank'. */
+  const targets = (losses: readonly number[], choice: WarpChoice): WarpedOutputs =>
+    choice === 'rank' ? warpOutputs(losses, 'rank') : shiftedLog(losses, choice);
+
+  const fit = (obs: Observations, prefix: number, enc: GpEncoding, prior: GpPrior): ModelFit => {
+    const key = `${options.outputWarping}|${prefix}|${obs.ids.slice(0, prefix).join(',')}|${obs.losses.slice(0, prefix).join(',')}|${obs.x
+      .slice(0, prefix)
+      .map((r) => Array.from(r).join(' '))
+      .join(',')}`;
+    const cached = fitCache.get(key);
+    if (cached) return cached;
+    const losses = obs.losses.slice(0, prefix);
+    const rows = obs.x.slice(0, prefix);
+    let best: ModelFit | undefined;
+    let bestScore = -Infinity;
+    for (const choice of warpChoices(options.outputWarping)) {
+      const warped = targets(losses, choice);
+      const r = fitHyperparameters(toData(rows, warped.y, enc.dims), prior);
+      // Log evidence of the warped GP for the original losses (priors included, constants shared).
+      const score = -r.value + warped.logJacobian;
+      if (best === undefined || score > bestScore) {
+        best = { theta: r.theta, warp: choice };
+        bestScore = score;
+      }
+    }
+    const result = best as ModelFit;
+    fitCache.set(key, result);
+    // A handful of entries covers the asks between two refits and parallel asks.
+    if (fitCache.size > 8) fitCache.delete(fitCache.keys().next().value as string);
+    return result;
+  };
+
+  return {
+    name: 'bayesian',
+
+    suggest(ctx: SamplerContext): Params {
+      const enc = encodingOf(ctx.space);
+      const obs = collect(ctx, enc);
+      const initial = options.initialTrials ?? defaultInitialTrials(ctx.space);
+      if (obs.x.length < Math.max(2, initial)) return designPoint(ctx, enc, obs);
+
+      const prior = defaultPrior(enc.dims);
+      const { theta, warp } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
+      const y = targets(obs.losses, warp).y;
+      let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta);
+      if (!model) return randomPoint(ctx, obs);
+
+      let best = Infinity;
+      for (const v of y) best = Math.min(best, v);
+      if (obs.pending.length > 0) {
+        // Kriging believer: pretend each running trial returned the model's current mean there.
+        // The fantasies also count for the incumbent, so EI at a pending point is ~0.
+        const fantasies = obs.pending.map((p) => model!.predict(p).mean);
+        for (const f of fantasies) best = Math.min(best, f);
+        const yAll = Float64Array.from([...y, ...fantasies]);
+        const augmented = GpPosterior.create(toData([...obs.x, ...obs.pending], yAll, enc.dims), theta);
+        if (augmented) model = augmented;
+      }
+
+      const finalModel = model;
+      const acq = (x: Float64Array, grad?: Float64Array): number => logExpectedImprovement(finalModel, best, x, grad);
+      const anchors = bestIndices(y, 5).map((i) => obs.x[i]!);
+      const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, options.search);
+      for (const p of ranked) {
+        const params = enc.decode(p.x);
+        if (!obs.asked.has(paramsKey(params, ctx.space))) return params;
+      }
+      return randomPoint(ctx, obs);
+    },
+
+    saveState(): unknown {
+      return designSeed === undefined ? undefined : { designSeed };
+    },
+
+    loadState(state: unknown): void {
+      const seed = (state as { designSeed?: unknown } | undefined)?.designSeed;
+      if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0) designSeed = seed >>> 0;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The Matérn-5/2 kernel with one lengthscale per input dimension (ARD):
+ *
+ *   k(x, x') = s² · (1 + √5·r + 5r²/3) · exp(−√5·r),   r² = Σ_d (x_d − x'_d)² / ℓ_d²
+ *
+ * Inputs live in the unit cube after `GpEncoding.project` (integers and categories already rounded
+ * there, see encode.ts). Points are rows of a row-major Float64Array with `dims` columns.
+ * Matérn-5/2 rather than the squared exponential: twice differentiable, but not so smooth that a few
+ * close points force wild extrapolation — the usual default for hyperparameter surfaces.
+ */
+
+export const SQRT5 = Math.sqrt(5);
+
+export interface KernelParams {
+  /** 1/ℓ_d² for every input dimension. */
+  inverseSquaredLengthscales: Float64Array;
+  /** Signal variance s². */
+  signalVariance: number;
+}
+
+/** The Matérn-5/2 correlation at scaled distance r ≥ 0. */
+export function matern52(r: number): number {
+  const a = SQRT5 * r;
+  return (1 + a + (a * a) / 3) * Math.exp(-a);
+}
+
+/**
+ * −(1/r)·dk/dr / s² = (5/3)(1 + √5·r)·exp(−√5·r): finite at r = 0, and the common factor of every
+ * derivative of k (∂k/∂x_d = −s²·q(r)·(x_d − x'_d)/ℓ_d²).
+ */
+export function matern52Slope(r: number): number {
+  return (5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
+}
+
+function scaledDistanceSq(x: Float64Array, i: number, y: Float64Array, j: number, dims: number, inv: Float64Array): number {
+  let s = 0;
+  const a = i * dims;
+  const b = j * dims;
+  for (let d = 0; d < dims; d++) {
+    const diff = x[a + d]! - y[b + d]!;
+    s += diff * diff * inv[d]!;
+  }
+  return s;
+}
+
+/** The n×n kernel matrix of the rows of x (no noise term). */
+export function kernelMatrix(x: Float64Array, n: number, dims: number, params: KernelParams): Float64Array {
+  const k = new Float64Array(n * n);
+  const s2 = params.signalVariance;
+  const inv = params.inverseSquaredLengthscales;
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = s2;
+    for (let j = 0; j < i; j++) {
+      const v = s2 * matern52(Math.sqrt(scaledDistanceSq(x, i, x, j, dims, inv)));
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+    }
+  }
+  return k;
+}
+
+/**
+ * Contractions of the kernel-matrix derivatives with a symmetric weight matrix W:
+ * out[d] = ½ Σ_ij W_ij ∂K_ij/∂log ℓ_d for every dimension d, and the return value
+ * ½ Σ_ij W_ij ∂K_ij/∂log s² (= ½ Σ W∘K). This is the whole cost of the marginal-likelihood gradient
+ * (with W = ααᵀ − K⁻¹), computed in one pass without forming any ∂K/∂θ.
+ */
+export function kernelGradientContractions(
+  x: Float64Array,
+  n: number,
+  dims: number,
+  params: KernelParams,
+  w: Float64Array,
+  out: Float64Array,
+): number {
+  const s2 = params.signalVariance;
+  const inv = params.inverseSquaredLengthscales;
+  out.fill(0, 0, dims);
+  let signal = 0;
+  for (let i = 0; i < n; i++) {
+    signal += 0.5 * w[i * n + i]! * s2;
+    const a = i * dims;
+    for (let j = 0; j < i; j++) {
+      const wij = w[i * n + j]!;
+      const r = Math.sqrt(scaledDistanceSq(x, i, x, j, dims, inv));
+      signal += wij * s2 * matern52(r);
+      // ∂k/∂log ℓ_d = s²·q(r)·(x_d − x'_d)²/ℓ_d²; the pair (i, j) appears twice in W, hence no ½.
+      const c = wij * s2 * matern52Slope(r);
+      const b = j * dims;
+      for (let d = 0; d < dims; d++) {
+        const diff = x[a + d]! - x[b + d]!;
+        out[d] = out[d]! + c * diff * diff * inv[d]!;
+      }
+    }
+  }
+  return signal;
+}
+
+/**
+ * k(p, x_i) for one point p against the n rows of x, written to `out`. With `gradient` (n·dims),
+ * also ∂k(p, x_i)/∂p_d at row i.
+ */
+export function crossCovariance(
+  p: ArrayLike<number>,
+  x: Float64Array,
+  n: number,
+  dims: number,
+  params: KernelParams,
+  out: Float64Array,
+  gradient?: Float64Array,
+): void {
+  const s2 = params.signalVariance;
+  const inv = params.inverseSquaredLengthscales;
+  for (let i = 0; i < n; i++) {
+    const a = i * dims;
+    let r2 = 0;
+    for (let d = 0; d < dims; d++) {
+      const diff = p[d]! - x[a + d]!;
+      r2 += diff * diff * inv[d]!;
+    }
+    const r = Math.sqrt(r2);
+    out[i] = s2 * matern52(r);
+    if (gradient) {
+      const c = -s2 * matern52Slope(r);
+      for (let d = 0; d < dims; d++) gradient[a + d] = c * (p[d]! - x[a + d]!) * inv[d]!;
+    }
+  }
+}
