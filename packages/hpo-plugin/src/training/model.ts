@@ -73,16 +73,27 @@ export function buildSequential(tf: Tf, layers: readonly LayerSpec[], ctx: Build
   const model = tf.sequential();
   layers.forEach((layer, i) => {
     const path = `model.layers.${i}`;
-    const [kind, cfg] = layerKind(layer, path);
+    const [kind, layerCfg] = layerKind(layer, path);
+    let cfg = layerCfg;
     const common = i === 0 ? { inputShape: ctx.inputShape } : {};
+    if (kind === 'reshape') {
+      const before = i === 0 ? ctx.inputShape : (model.outputs[0]!.shape.slice(1) as number[]);
+      cfg = { ...cfg, targetShape: resolveReshape(before, cfg['targetShape'], `${path}.reshape.targetShape`) };
+    }
     let built: Layer;
     try {
       built = makeLayer(tf, kind, cfg, common, ctx.seed, i, `${path}.${kind}`);
       model.add(built);
     } catch (e) {
-      if (e instanceof UserError) throw e;
       model.dispose();
+      if (e instanceof UserError) throw e;
       throw new UserError(`${kind}: ${(e as Error).message}`, { path });
+    }
+    // tfjs lets a kernel or pool larger than its input through, with a zero-sized output.
+    const out = model.outputs[0]!.shape.slice(1);
+    if (out.some((d) => d !== null && d <= 0)) {
+      model.dispose();
+      throw new UserError(`${kind}: its output shape [${out.join(', ')}] is empty: the input is smaller than the kernel or pool`, { path });
     }
   });
   return model;
@@ -157,6 +168,23 @@ function makeLayer(
         ...(cfg['strides'] !== undefined ? { strides: cfg['strides'] as number | [number, number] } : {}),
       });
   }
+}
+
+/**
+ * tfjs checks a reshape's size only when data flows, and leaves a -1 dimension unknown (which a
+ * following flatten rejects); check the size and fill in the -1 while building instead.
+ */
+function resolveReshape(before: number[], target: unknown, path: string): number[] {
+  if (!Array.isArray(target) || target.length === 0 || !target.every((d) => Number.isInteger(d) && (d > 0 || d === -1))) {
+    throw new UserError(`targetShape must be a list of positive whole numbers (one may be -1), got ${JSON.stringify(target)}`, { path });
+  }
+  const dims = target as number[];
+  const size = before.reduce((a, b) => a * b, 1);
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const unknowns = dims.filter((d) => d === -1).length;
+  const fits = unknowns === 0 ? known === size : unknowns === 1 && size % known === 0;
+  if (!fits) throw new UserError(`cannot reshape [${before.join(', ')}] (${size} values) to [${dims.join(', ')}]`, { path });
+  return dims.map((d) => (d === -1 ? size / known : d));
 }
 
 export function normaliseActivation(name: unknown, path: string): Activation {

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectBackend, type BackendName } from '../src/training/backend';
+import { UserError } from '../src/errors';
+
+test('auto picks wasm here (no tfjs-node) and says why', async () => {
+  const b = await selectBackend();
+  assert.equal(b.backend, 'wasm');
+  assert.equal(b.tf.getBackend(), 'wasm');
+  assert.match(b.fallbackReason ?? '', /@tensorflow\/tfjs-node is not installed/);
+  const sum = b.tf.tidy(() => b.tf.tensor1d([1, 2, 3]).sum().dataSync()[0]);
+  assert.equal(sum, 6);
+});
+
+test('forcing wasm gives wasm with no fallback reason', async () => {
+  const b = await selectBackend('wasm');
+  assert.equal(b.backend, 'wasm');
+  assert.equal(b.fallbackReason, undefined);
+});
+
+test('forcing tensorflow without tfjs-node is a UserError naming what is available', async () => {
+  await assert.rejects(selectBackend('tensorflow'), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(
+      e.message,
+      "backend 'tensorflow' is not available: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0 for native speed); available here: wasm, cpu (or auto)",
+    );
+    return true;
+  });
+});
+
+test('an unknown backend name is a UserError', async () => {
+  await assert.rejects(selectBackend('gpu' as BackendName), /unknown backend "gpu": use one of auto, tensorflow, wasm, cpu/);
+});
+
+test('cpu works and does not print the tfjs-node banner', async () => {
+  const seen: string[] = [];
+  const original = { warn: console.warn, log: console.log };
+  console.warn = (...a: unknown[]) => void seen.push(a.join(' '));
+  console.log = (...a: unknown[]) => void seen.push(a.join(' '));
+  try {
+    const b = await selectBackend('cpu');
+    assert.equal(b.backend, 'cpu');
+    assert.equal(b.tf.getBackend(), 'cpu');
+    b.tf.tidy(() => b.tf.tensor1d([1, 2]).add(1).dataSync());
+  } finally {
+    Object.assign(console, original);
+  }
+  assert.deepEqual(seen, []);
+  // And back to wasm in the same thread.
+  assert.equal((await selectBackend('wasm')).tf.getBackend(), 'wasm');
+});
