@@ -9,7 +9,7 @@
  */
 import type { Rng } from '../../rng';
 import { snap, type Axis, type Coords } from './axes';
-import { logNormalMass, logNormalPdf, sampleTruncatedNormal } from './normal';
+import { logNormalMass, sampleTruncatedNormal } from './normal';
 
 export interface ParzenOptions {
   /** One joint kernel per point (true) or a separate mixture per axis (false): changes only the bandwidth rule here. */
@@ -28,6 +28,8 @@ interface NumericKernels {
   sigmas: Float64Array;
   /** log of each kernel's Gaussian mass inside [0, 1], the truncation normaliser. */
   logZ: Float64Array;
+  /** The x-independent part of each kernel's log density: −log σ − log √(2π) − log Z. */
+  logScale: Float64Array;
   cell?: (u: number) => [number, number];
 }
 
@@ -42,6 +44,9 @@ interface CategoricalKernels {
 type AxisKernels = NumericKernels | CategoricalKernels;
 
 const SIGMA0_MAGNITUDE = 0.2;
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Terms this far below the largest add less than e^−40 relative: not worth an exp. */
+const NEGLIGIBLE = -40;
 
 export class ParzenEstimator {
   /** Number of kernels (observations plus the prior). */
@@ -50,6 +55,11 @@ export class ParzenEstimator {
   private readonly logWeights: Float64Array;
   private readonly kernels: AxisKernels[];
   private readonly scratch: Float64Array;
+  /**
+   * Per discrete axis, each value's per-kernel log masses: candidates repeat values often (an axis
+   * with six values sees 24 candidates), and a cell mass costs a few logarithms per kernel.
+   */
+  private readonly cellCache: Array<Map<number, Float64Array>>;
 
   /**
    * @param points  observations as coordinates on `axes` (see axes.ts)
@@ -83,6 +93,7 @@ export class ParzenEstimator {
       return numericKernels(column, sigmas, usePrior, options.magicClip, axis.cell);
     });
     this.scratch = new Float64Array(this.size);
+    this.cellCache = axes.map(() => new Map<number, Float64Array>());
   }
 
   /** Draws a kernel index by weight. */
@@ -134,19 +145,27 @@ export class ParzenEstimator {
       for (let k = 0; k < this.size; k++) out[k] = (out[k] as number) + (kern.logProbs[k * kern.size + x] as number);
       return;
     }
-    const { mus, sigmas, logZ, cell } = kern;
+    const { mus, sigmas, logZ, logScale, cell } = kern;
     if (cell === undefined) {
       for (let k = 0; k < this.size; k++) {
-        out[k] = (out[k] as number) + logNormalPdf(x, mus[k] as number, sigmas[k] as number) - (logZ[k] as number);
+        const z = (x - (mus[k] as number)) / (sigmas[k] as number);
+        out[k] = (out[k] as number) + (logScale[k] as number) - 0.5 * z * z;
       }
       return;
     }
-    const [a, b] = cell(x);
-    for (let k = 0; k < this.size; k++) {
-      const mu = mus[k] as number;
-      const s = sigmas[k] as number;
-      out[k] = (out[k] as number) + logNormalMass((a - mu) / s, (b - mu) / s) - (logZ[k] as number);
+    const cache = this.cellCache[d] as Map<number, Float64Array>;
+    let masses = cache.get(x);
+    if (masses === undefined) {
+      const [a, b] = cell(x);
+      masses = new Float64Array(this.size);
+      for (let k = 0; k < this.size; k++) {
+        const mu = mus[k] as number;
+        const s = sigmas[k] as number;
+        masses[k] = logNormalMass((a - mu) / s, (b - mu) / s) - (logZ[k] as number);
+      }
+      cache.set(x, masses);
     }
+    for (let k = 0; k < this.size; k++) out[k] = (out[k] as number) + (masses[k] as number);
   }
 }
 
@@ -167,7 +186,10 @@ export function logSumExp(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) if ((xs[i] as number) > max) max = xs[i] as number;
   if (max === -Infinity || !Number.isFinite(max)) return max;
   let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += Math.exp((xs[i] as number) - max);
+  for (let i = 0; i < xs.length; i++) {
+    const t = (xs[i] as number) - max;
+    if (t > NEGLIGIBLE) sum += Math.exp(t);
+  }
   return max + Math.log(sum);
 }
 
@@ -228,7 +250,8 @@ function numericKernels(
     const s = outSigmas[k] as number;
     logZ[k] = logNormalMass((0 - mu) / s, (1 - mu) / s);
   }
-  return { kind: 'numeric', mus: outMus, sigmas: outSigmas, logZ, cell };
+  const logScale = logZ.map((lz, k) => -Math.log(outSigmas[k] as number) - LOG_SQRT_2PI - lz);
+  return { kind: 'numeric', mus: outMus, sigmas: outSigmas, logZ, logScale, cell };
 }
 
 /** Each observation's kernel puts weight 1 on its choice plus priorWeight/kernels on every choice; the prior's is uniform. */
