@@ -110,7 +110,7 @@ test('bad layer specs are UserErrors at the layer', async () => {
     assert.equal(e.location.path, 'model.layers.0');
     assert.match(e.message, /^unknown layer type "lstm": use one of dense, dropout/);
   });
-  await userError(buildModel(tf, { layers: [{ dense: { units: 10, activation: 'softmaxx' } } as LayerSpec] }, ctx()), (e) => {
+  await userError(buildModel(tf, { layers: [{ dense: { units: 10, activation: 'softmaxx' } } as unknown as LayerSpec] }, ctx()), (e) => {
     assert.equal(e.location.path, 'model.layers.0.dense.activation');
     assert.match(e.message, /^unknown activation "softmaxx"/);
   });
@@ -127,7 +127,7 @@ test('bad layer specs are UserErrors at the layer', async () => {
   inferred.dispose();
   await userError(buildModel(tf, { layers: [] }, ctx()), (e) => assert.equal(e.location.path, 'model.layers'));
   // Keras spellings are accepted.
-  const m = await buildModel(tf, { layers: [{ dense: { units: 10, activation: 'hard_sigmoid' } } as LayerSpec, { activation: { activation: 'softmax' } }] }, ctx());
+  const m = await buildModel(tf, { layers: [{ dense: { units: 10, activation: 'hard_sigmoid' } } as unknown as LayerSpec, { activation: { activation: 'softmax' } }] }, ctx());
   assert.equal(m.layers[0]!.getConfig()['activation'], 'hardSigmoid');
   m.dispose();
 });
