@@ -23,7 +23,7 @@ export function tuneSchema(): JsonSchema {
 
 function compiled(): ValidateFunction {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, strictTypes: false });
+    const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, strictTypes: false, strictRequired: false });
     // `errorMessage` (a plain string, as VS Code understands it) is an annotation for us.
     ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
     validator = ajv.compile(tuneSchema());
@@ -37,7 +37,7 @@ export interface SchemaProblem {
   /** Point at the key itself (unknown keys) rather than at the value. */
   at: 'value' | 'key';
   message: string;
-  /** Lower wins among problems at the same place: 0 for a key checked against a list of its own. */
+  /** Lower wins among problems at the same place: 0 for a key checked against a list, 1 for a wrong type. */
   rank?: number;
 }
 
@@ -48,7 +48,7 @@ export interface SchemaProblem {
 export function checkAgainstSchema(data: unknown): SchemaProblem[] {
   const validate = compiled();
   if (validate(data)) return [];
-  return usefulErrors(validate.errors ?? []).map(toProblem);
+  return usefulErrors(validate.errors ?? []).map((e) => toProblem(e, data));
 }
 
 /** Drops errors that only restate others: wrappers (if, propertyNames) and failed alternatives of a oneOf/anyOf. */
@@ -60,27 +60,38 @@ function usefulErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   });
 }
 
-function pointerSegments(pointer: string): string[] {
+/** A JSON pointer as config path segments: list indices become numbers (walking `data` to tell). */
+function pointerSegments(pointer: string, data: unknown): Array<string | number> {
   if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const out: Array<string | number> = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      out.push(seg);
+      node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return out;
 }
 
 function parentSchemaOf(e: ErrorObject): JsonSchema {
   return (e.parentSchema ?? {}) as JsonSchema;
 }
 
-function toProblem(e: ErrorObject): SchemaProblem {
-  const segments = pointerSegments(e.instancePath);
+function toProblem(e: ErrorObject, data: unknown): SchemaProblem {
+  const segments = pointerSegments(e.instancePath, data);
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) return { path: [...segments, propertyName], at: 'key', message: messageFor(e, segments), rank: 0 };
   if (e.keyword === 'additionalProperties') {
     const key = String((e.params as { additionalProperty: string }).additionalProperty);
     return { path: [...segments, key], at: 'key', message: messageFor(e, segments) };
   }
-  return { path: segments, at: 'value', message: messageFor(e, segments) };
+  // A wrong type says the most about a value: other keywords may fail only because of it.
+  return { path: segments, at: 'value', message: messageFor(e, segments), rank: e.keyword === 'type' ? 1 : 2 };
 }
 
 /** How a value reads in a message: strings quoted, collections named. */
@@ -112,7 +123,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function messageFor(e: ErrorObject, segments: readonly string[]): string {
+function messageFor(e: ErrorObject, segments: ReadonlyArray<string | number>): string {
   const parent = parentSchemaOf(e);
   const params = e.params as Record<string, unknown>;
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
@@ -121,7 +132,7 @@ function messageFor(e: ErrorObject, segments: readonly string[]): string {
   switch (e.keyword) {
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const noun = typeof parent.title === 'string' ? parent.title : propertyName !== undefined ? 'key' : lastKey ?? 'value';
+      const noun = typeof parent.title === 'string' ? parent.title : propertyName !== undefined ? 'key' : typeof lastKey === 'string' ? lastKey : 'value';
       const value = propertyName ?? e.data;
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
       return `${show(value)} is not a valid ${noun}${hint}; allowed: ${allowed.join(', ')}`;
@@ -129,7 +140,7 @@ function messageFor(e: ErrorObject, segments: readonly string[]): string {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as JsonSchema);
-      if (allowed.length === 0) return `unknown key '${key}': ${lastKey ?? 'this'} takes no options`;
+      if (allowed.length === 0) return `unknown key '${key}': ${typeof lastKey === 'string' ? lastKey : 'this'} takes no options`;
       return `unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`;
     }
     default:
@@ -197,8 +208,8 @@ export function rankProblems<T extends SchemaProblem>(problems: readonly T[], po
     const ca = a.pos.col ?? Infinity;
     const cb = b.pos.col ?? Infinity;
     if (ca !== cb) return ca - cb;
-    const ra = a.p.rank ?? 1;
-    const rb = b.p.rank ?? 1;
+    const ra = a.p.rank ?? 2;
+    const rb = b.p.rank ?? 2;
     if (ra !== rb) return ra - rb;
     return a.index - b.index;
   });

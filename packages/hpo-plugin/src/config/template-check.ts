@@ -22,6 +22,8 @@ interface Probe {
   at?: Array<string | number>;
 }
 
+const KIND = { float: 'a float parameter', int: 'an int parameter', categorical: 'a categorical parameter' } as const;
+
 /** Listing every value of a long `values` list would cost more than it finds. */
 const MAX_LISTED_PROBES = 64;
 
@@ -85,7 +87,8 @@ export function checkTemplateValues(
     if (probe?.at !== undefined) {
       return { path: ['space', name, ...probe.at], at: 'value', message: `${problem.message} (at ${formatPath(problem.path)}, with ${valueText})` };
     }
-    return { path: problem.path, at: problem.at, message: `${problem.message} (with ${valueText})` };
+    // At the place of use the value is already in the message; say where it came from.
+    return { path: problem.path, at: problem.at, message: `${problem.message} (from \${${name}}, ${KIND[(space[name] as ParamSpec).type]})` };
   };
 
   const atDefaults = firstProblem(base);

@@ -20,8 +20,9 @@ const OPEN_MASK = '\uE000';
 const CLOSE_MASK = '\uE001';
 const PLACEHOLDER_IN_TEXT = /\$\{([^{}\[\],\n\r"'#]*)\}/g;
 
-export function maskPlaceholders(text: string): string {
-  if (text.includes(OPEN_MASK) || text.includes(CLOSE_MASK)) return text; // cannot mask unambiguously
+/** The text with placeholder braces masked, or undefined when it already holds a mask character. */
+export function maskPlaceholders(text: string): string | undefined {
+  if (text.includes(OPEN_MASK) || text.includes(CLOSE_MASK)) return undefined; // cannot mask unambiguously
   return text.replace(PLACEHOLDER_IN_TEXT, (_m, inner: string) => `$${OPEN_MASK}${inner}${CLOSE_MASK}`);
 }
 
@@ -55,9 +56,9 @@ export interface YamlSource {
   locate(segments: ConfigPath, at?: 'value' | 'key'): ConfigLocation;
 }
 
-function syntaxError(display: string, err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): UserError {
+function syntaxError(display: string, err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, masked: boolean): UserError {
   // yaml's messages end with " at line L, column C:\n\n<excerpt>"; we print our own position.
-  const first = unmask(err.message).split(/ at line \d+, column \d+/)[0] ?? err.message;
+  const first = (masked ? unmask(err.message) : err.message).split(/ at line \d+, column \d+/)[0] ?? err.message;
   const pos = err.linePos?.[0];
   return new UserError(`invalid YAML: ${first.trim()}`, { file: display, line: pos?.line, col: pos?.col });
 }
@@ -66,14 +67,17 @@ function syntaxError(display: string, err: { message: string; linePos?: [{ line:
 export function parseYamlSource(text: string, absFile: string): YamlSource {
   const display = displayFile(absFile);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(maskPlaceholders(text), { lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
+  const masked = maskPlaceholders(text);
+  const doc = parseDocument(masked ?? text, { lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   const err = doc.errors[0];
-  if (err) throw syntaxError(display, err);
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string') node.value = unmask(node.value);
-    },
-  });
+  if (err) throw syntaxError(display, err, masked !== undefined);
+  if (masked !== undefined) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'string') node.value = unmask(node.value);
+      },
+    });
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
