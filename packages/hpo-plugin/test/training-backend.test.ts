@@ -23,7 +23,7 @@ test('forcing tensorflow without tfjs-node is a UserError naming what is availab
     assert.ok(e instanceof UserError);
     assert.equal(
       e.message,
-      "backend 'tensorflow' is not available: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0 for native speed); available here: wasm, cpu (or auto)",
+      "backend 'tensorflow' is not available: @tensorflow/tfjs-node is not installed; `npm install @tensorflow/tfjs-node@4.22.0` adds native speed; available here: wasm, cpu (or auto)",
     );
     return true;
   });

@@ -161,6 +161,15 @@ test('conv2d models train on wasm', async () => {
   }
 });
 
+test('with no validation rows (fit on everything) the val_ metrics are left out', async () => {
+  const all = { ...small, xTrain: Float32Array.from([...small.xTrain, ...small.xVal]), yTrain: Float32Array.from([...small.yTrain, ...small.yVal]) };
+  const full = { ...all, nTrain: small.nTrain + small.nVal, xVal: new Float32Array(0), yVal: new Float32Array(0), nVal: 0 };
+  const r = await trainModel(options({ dataset: full, training: training({ epochs: 2 }) }));
+  r.model.dispose();
+  assert.deepEqual(Object.keys(r.final).sort(), ['accuracy', 'loss']);
+  assert.ok(Number.isNaN(r.history[1]!.val_loss));
+});
+
 test('epochs and batch size are checked', async () => {
   await assert.rejects(trainModel(options({ training: training({ epochs: 0 }) })), (e: unknown) => e instanceof UserError && e.location.path === 'training.epochs');
   await assert.rejects(trainModel(options({ training: training({ batchSize: 2.5 }) })), (e: unknown) => e instanceof UserError && e.location.path === 'training.batchSize');

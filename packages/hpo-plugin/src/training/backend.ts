@@ -76,7 +76,7 @@ async function tryNative(): Promise<Attempt> {
     return {
       ok: false,
       reason: missing
-        ? '@tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0 for native speed)'
+        ? '@tensorflow/tfjs-node is not installed; `npm install @tensorflow/tfjs-node@4.22.0` adds native speed'
         : `@tensorflow/tfjs-node failed to load: ${firstLine(err.message)}`,
     };
   }

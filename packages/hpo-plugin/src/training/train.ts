@@ -16,6 +16,7 @@ export interface EpochLog {
   /** 1-based. */
   epoch: number;
   loss: number;
+  /** NaN when the dataset has no validation rows (training on everything). */
   val_loss: number;
   /** Classification. */
   accuracy?: number;
@@ -116,9 +117,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   try {
     const loss = compileIfNeeded(tf, model, training, ds.task);
     const label = (y: Float32Array, n: number): Tensor => labelTensor(tf, y, n, loss.labels, ds.numClasses);
-    const xVal = tf.tensor2d(ds.xVal, [ds.nVal, ds.numFeatures]);
-    const yVal = label(ds.yVal, ds.nVal);
-    tensors.push(xVal, yVal);
+    // With no validation rows (training on train+validation) the val_ metrics are left out.
+    const val = ds.nVal > 0 ? { x: tf.tensor2d(ds.xVal, [ds.nVal, ds.numFeatures]), y: label(ds.yVal, ds.nVal) } : undefined;
+    if (val) tensors.push(val.x, val.y);
 
     const dropouts = dropoutLayers(model);
     const history: EpochLog[] = [];
@@ -163,9 +164,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       throwIfAborted(opts.signal);
       if (badBatchLoss !== undefined) throw new Error(`loss became ${badBatchLoss} at epoch ${epoch}`);
       const log = epochLog(h.history, epoch, lr, 0);
-      Object.assign(log, validate(model, xVal, yVal, training.batchSize));
+      if (val) Object.assign(log, validate(model, val.x, val.y, training.batchSize));
       log.durationMs = performance.now() - started;
-      for (const key of ['loss', 'val_loss'] as const) {
+      for (const key of val ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
         if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${epoch}`);
       }
       history.push(log);
@@ -188,7 +189,7 @@ function checkTraining(t: TrainingSpec, ds: Dataset): void {
   if (!Number.isInteger(t.batchSize) || t.batchSize < 1) {
     throw new UserError(`batchSize must be a whole number ≥ 1, got ${JSON.stringify(t.batchSize)}`, { path: 'training.batchSize' });
   }
-  if (ds.nTrain === 0 || ds.nVal === 0) throw new Error(`training needs training and validation rows (got ${ds.nTrain} and ${ds.nVal})`);
+  if (ds.nTrain === 0) throw new Error('training needs at least one training row');
 }
 
 /**
@@ -289,7 +290,7 @@ function epochLog(history: Record<string, Array<number | Tensor>>, epoch: number
 function finalMetrics(log: EpochLog): Record<string, number> {
   const final: Record<string, number> = {};
   for (const [key, v] of Object.entries(log)) {
-    if (key !== 'epoch' && key !== 'durationMs' && key !== 'lr' && typeof v === 'number') final[key] = v;
+    if (key !== 'epoch' && key !== 'durationMs' && key !== 'lr' && typeof v === 'number' && !Number.isNaN(v)) final[key] = v;
   }
   return final;
 }
