@@ -59,9 +59,9 @@ export function choleskyWithJitter(
   return undefined;
 }
 
-/** Solves L·x = b (forward substitution) for lower-triangular L. */
-export function solveLower(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  const x = new Float64Array(n);
+/** Solves L·x = b (forward substitution) for lower-triangular L; writes into `out` when given. */
+export function solveLower(l: Float64Array, n: number, b: ArrayLike<number>, out?: Float64Array): Float64Array {
+  const x = out ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * n;
     let s = b[i]!;
@@ -71,13 +71,16 @@ export function solveLower(l: Float64Array, n: number, b: ArrayLike<number>): Fl
   return x;
 }
 
-/** Solves Lᵀ·x = b (back substitution) for lower-triangular L, without forming Lᵀ. */
-export function solveLowerTransposed(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  const x = new Float64Array(n);
+/** Solves Lᵀ·x = b (back substitution) for lower-triangular L, without forming Lᵀ; `out` may be given. */
+export function solveLowerTransposed(l: Float64Array, n: number, b: ArrayLike<number>, out?: Float64Array): Float64Array {
+  const x = out ?? new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = b[i]!;
+  // Column-oriented: once xᵢ is known, remove its contribution using row i of L (contiguous memory).
   for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
-    x[i] = s / l[i * n + i]!;
+    const row = i * n;
+    const xi = x[i]! / l[row + i]!;
+    x[i] = xi;
+    for (let k = 0; k < i; k++) x[k] = x[k]! - l[row + k]! * xi;
   }
   return x;
 }
@@ -109,17 +112,34 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
   return inv;
 }
 
-/** A⁻¹ = L⁻ᵀ·L⁻¹ from the Cholesky factor of A (symmetric, both triangles filled). */
+/**
+ * A⁻¹ = L⁻ᵀ·L⁻¹ from the Cholesky factor of A (symmetric, both triangles filled). Works on the
+ * columns of L⁻¹ stored as rows, so that every inner loop runs over contiguous memory: this is the
+ * hot spot of the GP marginal-likelihood gradient.
+ */
 export function choleskyInverse(l: Float64Array, n: number): Float64Array {
-  const li = invertLower(l, n);
+  // z[j·n + i] = (L⁻¹)ᵢⱼ, the j-th column of L⁻¹, by forward substitution (zero above row j).
+  const z = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const col = j * n;
+    z[col + j] = 1 / l[j * n + j]!;
+    for (let i = j + 1; i < n; i++) {
+      const row = i * n;
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[row + k]! * z[col + k]!;
+      z[col + i] = s / l[row + i]!;
+    }
+  }
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
+    const ri = i * n;
     for (let j = 0; j <= i; j++) {
-      // (L⁻ᵀL⁻¹)ᵢⱼ = Σₖ (L⁻¹)ₖᵢ (L⁻¹)ₖⱼ over k ≥ max(i, j) = i.
+      // (A⁻¹)ᵢⱼ = Σₖ (L⁻¹)ₖᵢ (L⁻¹)ₖⱼ, nonzero for k ≥ max(i, j) = i.
+      const rj = j * n;
       let s = 0;
-      for (let k = i; k < n; k++) s += li[k * n + i]! * li[k * n + j]!;
-      out[i * n + j] = s;
-      out[j * n + i] = s;
+      for (let k = i; k < n; k++) s += z[ri + k]! * z[rj + k]!;
+      out[ri + j] = s;
+      out[rj + i] = s;
     }
   }
   return out;

@@ -162,10 +162,10 @@ export function maximizeAcquisition(
   rng: Rng,
   options: AcquisitionSearchOptions = {},
 ): ScoredPoint[] {
-  const nRandom = options.randomCandidates ?? 256;
-  const nPerturb = options.perturbationsPerAnchor ?? 24;
+  const nRandom = options.randomCandidates ?? 128;
+  const nPerturb = options.perturbationsPerAnchor ?? 16;
   const nLocal = options.localSearches ?? 4;
-  const iterations = options.gradientIterations ?? 30;
+  const iterations = options.gradientIterations ?? 20;
   const rounds = options.rounds ?? 3;
 
   const candidates: ScoredPoint[] = [];

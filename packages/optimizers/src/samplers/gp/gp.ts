@@ -9,7 +9,15 @@
  */
 import { choleskyInverse, choleskySolve, choleskyWithJitter, solveLower, solveLowerTransposed } from '../../math/linalg';
 import { minimizeBox } from '../../math/lbfgs';
-import { crossCovariance, kernelGradientContractions, kernelMatrix, type KernelParams } from './kernel';
+import {
+  crossCovariance,
+  kernelGradientFromPairs,
+  kernelMatrix,
+  kernelMatrixFromPairs,
+  pairTable,
+  type KernelParams,
+  type PairTable,
+} from './kernel';
 
 export interface GpData {
   /** n rows of `dims` unit-cube coordinates, row-major. */
@@ -78,6 +86,18 @@ export function kernelParamsOf(theta: ArrayLike<number>, dims: number): KernelPa
   return { inverseSquaredLengthscales: inv, signalVariance: Math.exp(theta[dims]!) };
 }
 
+const pairCache = new WeakMap<GpData, PairTable>();
+
+/** The pair table of a data set, computed on first use (a fit evaluates the same data many times). */
+function pairsOf(data: GpData): PairTable {
+  let table = pairCache.get(data);
+  if (!table) {
+    table = pairTable(data.x, data.n, data.dims);
+    pairCache.set(data, table);
+  }
+  return table;
+}
+
 function priorTerm(theta: ArrayLike<number>, dims: number, prior: GpPrior, grad?: Float64Array): number {
   let nlp = 0;
   const add = (i: number, mean: number, sd: number): void => {
@@ -96,10 +116,12 @@ function priorTerm(theta: ArrayLike<number>, dims: number, prior: GpPrior, grad?
  * Returns +∞ when the kernel matrix cannot be factorised even with jitter.
  */
 export function negLogPosterior(theta: ArrayLike<number>, data: GpData, prior: GpPrior, grad?: Float64Array): number {
-  const { x, y, n, dims } = data;
+  const { y, n, dims } = data;
   const kp = kernelParamsOf(theta, dims);
   const noise = Math.exp(theta[dims + 1]!);
-  const k = kernelMatrix(x, n, dims, kp);
+  const pairs = pairsOf(data);
+  const r = new Float64Array((n * (n - 1)) / 2);
+  const k = kernelMatrixFromPairs(pairs, kp, r);
   for (let i = 0; i < n; i++) k[i * n + i] = k[i * n + i]! + noise;
   const chol = choleskyWithJitter(k, n);
   if (!chol) return Infinity;
@@ -118,7 +140,7 @@ export function negLogPosterior(theta: ArrayLike<number>, data: GpData, prior: G
       trace += w[i * n + i]!;
     }
     const lengthGrad = new Float64Array(dims);
-    const signalGrad = kernelGradientContractions(x, n, dims, kp, w, lengthGrad);
+    const signalGrad = kernelGradientFromPairs(pairs, kp, r, w, lengthGrad);
     for (let d = 0; d < dims; d++) grad[d] = -lengthGrad[d]!;
     grad[dims] = -signalGrad;
     grad[dims + 1] = -0.5 * noise * trace;
@@ -185,8 +207,11 @@ export class GpPosterior {
   private readonly x: Float64Array;
   private readonly l: Float64Array;
   private readonly alpha: Float64Array;
+  // Scratch buffers: predict() runs thousands of times per ask and must not allocate.
   private readonly kStar: Float64Array;
   private readonly kGrad: Float64Array;
+  private readonly v: Float64Array;
+  private readonly w: Float64Array;
 
   private constructor(data: GpData, theta: ArrayLike<number>, l: Float64Array) {
     this.n = data.n;
@@ -198,6 +223,8 @@ export class GpPosterior {
     this.alpha = choleskySolve(l, data.n, data.y);
     this.kStar = new Float64Array(data.n);
     this.kGrad = new Float64Array(data.n * data.dims);
+    this.v = new Float64Array(data.n);
+    this.w = new Float64Array(data.n);
   }
 
   /** Undefined when the kernel matrix cannot be factorised (the caller falls back to random search). */
@@ -223,7 +250,7 @@ export class GpPosterior {
     crossCovariance(p, this.x, n, dims, this.kernel, this.kStar, wantGrad ? this.kGrad : undefined);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += this.kStar[i]! * this.alpha[i]!;
-    const v = solveLower(this.l, n, this.kStar);
+    const v = solveLower(this.l, n, this.kStar, this.v);
     let vv = 0;
     for (let i = 0; i < n; i++) vv += v[i]! * v[i]!;
     const floor = 1e-12 * this.kernel.signalVariance;
@@ -233,7 +260,7 @@ export class GpPosterior {
       meanGrad.fill(0);
       varGrad.fill(0);
       // ∂var/∂p = −2·(K⁻¹k*)ᵀ ∂k*/∂p; zero where the variance is clamped at its floor.
-      const w = solveLowerTransposed(this.l, n, v);
+      const w = solveLowerTransposed(this.l, n, v, this.w);
       const g = this.kGrad;
       const clamped = raw <= floor;
       for (let i = 0; i < n; i++) {

@@ -214,9 +214,13 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
     const rows = obs.x.slice(0, prefix);
     let best: ModelFit | undefined;
     let bestScore = -Infinity;
+    let previous: Float64Array | undefined;
     for (const choice of warpChoices(options.outputWarping)) {
       const warped = targets(losses, choice);
-      const r = fitHyperparameters(toData(rows, warped.y, enc.dims), prior);
+      // Neighbouring warpings have similar optima: continuing from the last one costs a fraction of
+      // a fresh multi-start fit, and keeps the result a function of the data alone.
+      const r = fitHyperparameters(toData(rows, warped.y, enc.dims), prior, previous ? { starts: [previous] } : {});
+      if (Number.isFinite(r.value)) previous = r.theta;
       // Log evidence of the warped GP for the original losses (priors included, constants shared).
       const score = -r.value + warped.logJacobian;
       if (best === undefined || score > bestScore) {

@@ -60,11 +60,92 @@ export function kernelMatrix(x: Float64Array, n: number, dims: number, params: K
 }
 
 /**
+ * Squared coordinate differences of every pair of rows (i > j, in the order (1,0), (2,0), (2,1), …),
+ * computed once per data set: hyperparameter fitting evaluates the kernel matrix dozens of times
+ * for the same points, and only the lengthscales change.
+ */
+export interface PairTable {
+  n: number;
+  dims: number;
+  /** pairs × dims squared differences, row-major. */
+  squared: Float64Array;
+}
+
+export function pairTable(x: Float64Array, n: number, dims: number): PairTable {
+  const squared = new Float64Array(((n * (n - 1)) / 2) * dims);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      for (let d = 0; d < dims; d++) {
+        const diff = x[i * dims + d]! - x[j * dims + d]!;
+        squared[p++] = diff * diff;
+      }
+    }
+  }
+  return { n, dims, squared };
+}
+
+/** The kernel matrix (no noise) from a pair table; the scaled distance of each pair goes to `r`. */
+export function kernelMatrixFromPairs(table: PairTable, params: KernelParams, r: Float64Array): Float64Array {
+  const { n, dims, squared } = table;
+  const s2 = params.signalVariance;
+  const inv = params.inverseSquaredLengthscales;
+  const k = new Float64Array(n * n);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = s2;
+    for (let j = 0; j < i; j++, p++) {
+      let r2 = 0;
+      const base = p * dims;
+      for (let d = 0; d < dims; d++) r2 += squared[base + d]! * inv[d]!;
+      const rij = Math.sqrt(r2);
+      r[p] = rij;
+      const v = s2 * matern52(rij);
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+    }
+  }
+  return k;
+}
+
+/**
  * Contractions of the kernel-matrix derivatives with a symmetric weight matrix W:
  * out[d] = ½ Σ_ij W_ij ∂K_ij/∂log ℓ_d for every dimension d, and the return value
  * ½ Σ_ij W_ij ∂K_ij/∂log s² (= ½ Σ W∘K). This is the whole cost of the marginal-likelihood gradient
- * (with W = ααᵀ − K⁻¹), computed in one pass without forming any ∂K/∂θ.
+ * (with W = ααᵀ − K⁻¹), computed in one pass without forming any ∂K/∂θ. `r` holds the pairs'
+ * scaled distances from kernelMatrixFromPairs.
  */
+export function kernelGradientFromPairs(
+  table: PairTable,
+  params: KernelParams,
+  r: Float64Array,
+  w: Float64Array,
+  out: Float64Array,
+): number {
+  const { n, dims, squared } = table;
+  const s2 = params.signalVariance;
+  const inv = params.inverseSquaredLengthscales;
+  out.fill(0, 0, dims);
+  let signal = 0;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    signal += 0.5 * w[i * n + i]! * s2;
+    for (let j = 0; j < i; j++, p++) {
+      const wij = w[i * n + j]!;
+      const rij = r[p]!;
+      const e = Math.exp(-SQRT5 * rij);
+      signal += wij * s2 * (1 + SQRT5 * rij + (5 / 3) * rij * rij) * e;
+      // ∂k/∂log ℓ_d = s²·q(r)·(x_d − x'_d)²/ℓ_d²; the pair appears twice in W, hence no ½.
+      const c = wij * s2 * (5 / 3) * (1 + SQRT5 * rij) * e;
+      const base = p * dims;
+      for (let d = 0; d < dims; d++) out[d] = out[d]! + c * squared[base + d]!;
+    }
+  }
+  for (let d = 0; d < dims; d++) out[d] = out[d]! * inv[d]!;
+  return signal;
+}
+
+/** Same as kernelGradientFromPairs, straight from the points (reference implementation for tests). */
 export function kernelGradientContractions(
   x: Float64Array,
   n: number,
@@ -73,27 +154,10 @@ export function kernelGradientContractions(
   w: Float64Array,
   out: Float64Array,
 ): number {
-  const s2 = params.signalVariance;
-  const inv = params.inverseSquaredLengthscales;
-  out.fill(0, 0, dims);
-  let signal = 0;
-  for (let i = 0; i < n; i++) {
-    signal += 0.5 * w[i * n + i]! * s2;
-    const a = i * dims;
-    for (let j = 0; j < i; j++) {
-      const wij = w[i * n + j]!;
-      const r = Math.sqrt(scaledDistanceSq(x, i, x, j, dims, inv));
-      signal += wij * s2 * matern52(r);
-      // ∂k/∂log ℓ_d = s²·q(r)·(x_d − x'_d)²/ℓ_d²; the pair (i, j) appears twice in W, hence no ½.
-      const c = wij * s2 * matern52Slope(r);
-      const b = j * dims;
-      for (let d = 0; d < dims; d++) {
-        const diff = x[a + d]! - x[b + d]!;
-        out[d] = out[d]! + c * diff * diff * inv[d]!;
-      }
-    }
-  }
-  return signal;
+  const table = pairTable(x, n, dims);
+  const r = new Float64Array((n * (n - 1)) / 2);
+  kernelMatrixFromPairs(table, params, r);
+  return kernelGradientFromPairs(table, params, r, w, out);
 }
 
 /**
