@@ -4,7 +4,9 @@
  * Optuna reference medians; then the cost of one ask() at 100 told trials in 8 dimensions.
  *
  *   npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] [--trials 50]
- *                               [--options '{"qlearning":{"bins":16}}'] [--no-cost] [--out file]
+ *                               [--parallelism 1] [--options '{"qlearning":{"bins":16}}'] [--no-cost] [--out file]
+ *
+ * With --parallelism p, p trials are asked before any of them is told (as p workers would).
  *
  * Prints Markdown tables and writes everything measured to bench-results/optimizers.json.
  */
@@ -32,6 +34,7 @@ interface Args {
   functions: BenchmarkFunction[];
   seeds: number[];
   trials: number;
+  parallelism: number;
   options: Record<string, SamplerOptions>;
   cost: boolean;
   out: string;
@@ -50,7 +53,7 @@ interface RunResult {
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] ` +
-      `[--trials 50] [--options JSON] [--no-cost] [--out file]\n`,
+      `[--trials 50] [--parallelism 1] [--options JSON] [--no-cost] [--out file]\n`,
   );
   process.exit(2);
 }
@@ -78,6 +81,7 @@ function parseArgs(argv: string[]): Args {
     functions: [...BENCHMARK_FUNCTIONS],
     seeds: parseSeeds('0-9'),
     trials: 50,
+    parallelism: 1,
     options: {},
     cost: true,
     out: 'bench-results/optimizers.json',
@@ -108,6 +112,12 @@ function parseArgs(argv: string[]): Args {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1) usage('--trials must be a whole number >= 1');
         args.trials = n;
+        break;
+      }
+      case '--parallelism': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) usage('--parallelism must be a whole number >= 1');
+        args.parallelism = n;
         break;
       }
       case '--options':
@@ -190,17 +200,24 @@ function spaceFor(algorithm: string, f: BenchmarkFunction, trials: number): Spac
   return algorithm === 'grid' ? gridSpaceFor(f.space, trials) : f.space;
 }
 
-function runOne(f: BenchmarkFunction, algorithm: string, seed: number, trials: number, options: SamplerOptions): RunResult {
+function runOne(f: BenchmarkFunction, algorithm: string, seed: number, args: Args): RunResult {
+  const { trials, parallelism } = args;
+  const options = args.options[algorithm] ?? {};
   const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options });
   const askMs: number[] = [];
   let best = Infinity;
-  for (let i = 0; i < trials && study.remaining !== 0; i++) {
-    const start = performance.now();
-    const t = study.ask();
-    askMs.push(performance.now() - start);
-    const v = f.evaluate(t.params);
-    study.tell(t.id, v);
-    best = Math.min(best, v);
+  while (askMs.length < trials && study.remaining !== 0) {
+    const batch = [];
+    while (batch.length < parallelism && askMs.length < trials && study.remaining !== 0) {
+      const start = performance.now();
+      batch.push(study.ask());
+      askMs.push(performance.now() - start);
+    }
+    for (const t of batch) {
+      const v = f.evaluate(t.params);
+      study.tell(t.id, v);
+      best = Math.min(best, v);
+    }
   }
   return { function: f.name, algorithm, seed, best, askMs: median(askMs), trials: askMs.length };
 }
@@ -256,7 +273,7 @@ function main(): void {
   for (const f of args.functions) {
     for (const a of algorithms) {
       const t0 = performance.now();
-      for (const seed of args.seeds) results.push(runOne(f, a, seed, args.trials, args.options[a] ?? {}));
+      for (const seed of args.seeds) results.push(runOne(f, a, seed, args));
       const mine = results.filter((r) => r.function === f.name && r.algorithm === a);
       process.stderr.write(
         `${f.name} × ${a}: median best ${fmt(median(mine.map((r) => r.best)))} ` +
@@ -279,7 +296,8 @@ function main(): void {
   });
 
   const seedsText = `${args.seeds.length} seed${args.seeds.length === 1 ? '' : 's'} (${args.seeds[0]}–${args.seeds[args.seeds.length - 1]})`;
-  console.log(`\nMedian best value after ${args.trials} trials over ${seedsText}; lower is better.\n`);
+  const parallelText = args.parallelism > 1 ? `, ${args.parallelism} trials asked at a time` : '';
+  console.log(`\nMedian best value after ${args.trials} trials over ${seedsText}${parallelText}; lower is better.\n`);
   console.log(
     table(
       ['function', 'f*', 'Optuna random', 'Optuna TPE', 'Optuna TPE multiv.', ...algorithms],
@@ -343,6 +361,7 @@ function main(): void {
         node: process.version,
         argv: process.argv.slice(2),
         trials: args.trials,
+        parallelism: args.parallelism,
         seeds: args.seeds,
         algorithms,
         skipped: notes,
