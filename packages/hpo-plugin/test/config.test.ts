@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { ALGORITHMS, defaultParams, validateSpace } from '@nx-hpo/optimizers';
 import { serialization } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
@@ -176,12 +177,27 @@ test('parseParamOverrides: JSON, name=value pairs, objects; coerced and checked'
 test('the schema agrees with the code it describes', () => {
   const schema = tuneSchema() as {
     properties: { search: { properties: { algorithm: { enum: string[] } } } };
-    definitions: { activation: { enum: string[] } };
+    definitions: { activation: { anyOf: [unknown, { enum: string[] }] } };
   };
   assert.deepEqual(schema.properties.search.properties.algorithm.enum, [...ALGORITHMS]);
   // Every activation the schema offers is one tfjs-layers can build by name.
   const registered = Object.keys(serialization.SerializationMap.getMap().classNameMap);
-  for (const name of schema.definitions.activation.enum) assert.ok(registered.includes(name), `tfjs-layers has no activation '${name}'`);
+  for (const name of schema.definitions.activation.anyOf[1].enum) assert.ok(registered.includes(name), `tfjs-layers has no activation '${name}'`);
+});
+
+test('the schema lets typed scalars under model/training be placeholders (for editors), nothing else', () => {
+  // A plain validator, as an editor would use the file.
+  const validate = new Ajv({ strict: false }).compile(tuneSchema());
+  const doc = (units: unknown) => ({
+    data: { path: 'data.csv' },
+    model: { layers: [{ dense: { units } }] },
+    space: { u: { type: 'int', low: 1, high: 2 } },
+    objective: { metric: 'loss' },
+  });
+  assert.equal(validate(doc('${u}')), true);
+  assert.equal(validate(doc(8)), true);
+  assert.equal(validate(doc('x${u}')), false);
+  assert.equal(validate(doc('eight')), false);
 });
 
 test('placeholder-typed positions accept every value of the space', () => {

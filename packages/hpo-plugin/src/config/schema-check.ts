@@ -51,11 +51,16 @@ export function checkAgainstSchema(data: unknown): SchemaProblem[] {
   return usefulErrors(validate.errors ?? []).map((e) => toProblem(e, data));
 }
 
-/** Drops errors that only restate others: wrappers (if, propertyNames) and failed alternatives of a oneOf/anyOf. */
+/**
+ * Drops errors that only restate others: wrappers (if, propertyNames, anyOf), the failed alternatives
+ * of a oneOf, and the "is not a placeholder" half of the `anyOf: [placeholder, <type>]` pairs by
+ * which typed scalars under model/training also accept `${name}` (the other half says what is wrong).
+ */
 function usefulErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => {
-    if (e.keyword === 'if' || e.keyword === 'propertyNames') return false;
-    if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return false;
+    if (e.keyword === 'if' || e.keyword === 'propertyNames' || e.keyword === 'anyOf') return false;
+    if (/\/oneOf\/\d+\//.test(e.schemaPath)) return false;
+    if (e.schemaPath.startsWith('#/definitions/placeholder/')) return false;
     return true;
   });
 }
