@@ -143,6 +143,8 @@ test('locate and userErrorAt point into the file', () => {
   // Collections point at their key; missing keys at the nearest parent that exists.
   assert.deepEqual(config.locate(['space', 'lr']), { file: SHOWN, line: 18, col: 3, path: 'space.lr' });
   assert.deepEqual(config.locate(['data', 'validation', 'nope']), { file: SHOWN, line: 6, col: 3, path: 'data.validation.nope' });
+  // A path of which nothing is in the file (e.g. filled in by a default) has no position.
+  assert.deepEqual(config.locate(['store']), { file: SHOWN, path: 'store' });
   const err = userErrorAt(config, ['data', 'label'], "column -1 is not numeric");
   assert.ok(err instanceof UserError);
   assert.equal(err.format(), `${SHOWN}:4:10: data.label: column -1 is not numeric`);

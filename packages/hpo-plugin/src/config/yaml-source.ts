@@ -146,6 +146,8 @@ function locateIn(
   // The part of the path that is not in the file (e.g. a missing required key) is still shown.
   const rest = segments.slice(shown.length);
   const pathText = formatPath([...shown, ...rest]);
+  // Nothing of the path is in the file (e.g. a command-line value): no position to point at.
+  if (shown.length === 0 && segments.length > 0) return { file, path: pathText };
   let target: YamlNode | null | undefined;
   if (!found) target = keyNode ?? node;
   else if (at === 'key') target = keyNode ?? node;
