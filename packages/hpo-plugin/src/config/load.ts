@@ -109,7 +109,7 @@ export function parseTuneConfig(text: string, file: string, overrides: TuneOverr
   const rootObject = isPlainObject(root) ? root : {};
   const templates = [...findTemplateStrings(rootObject.model, ['model']), ...findTemplateStrings(rootObject.training, ['training'])];
 
-  // 2. Structure. A placeholder scalar has no type yet: step 6 checks it with values in place.
+  // 2. Structure. Text around a placeholder (`"x${a}"`) has no type yet: step 6 checks it with values in place.
   const placeholderPaths = new Set(templates.map((t) => pathKey(t.path)));
   const problems = checkAgainstSchema(root).filter((p) => !(p.at === 'value' && placeholderPaths.has(pathKey(p.path))));
   const first = rankProblems(problems, (p) => src.locate(p.path, p.at))[0];
