@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { logH, logHDerivative, logNormCdf, normCdf, normPdf } from '../src/math/normal';
+import { logH, logHDerivative, logNormCdf, normCdf, normPdf, normQuantile } from '../src/math/normal';
 import { SOBOL_MAX_DIMS, sobolPoint, sobolShift } from '../src/math/sobol';
 import { Rng } from '../src/rng';
 
@@ -55,6 +55,21 @@ test('d log h/dz agrees with central differences, and h is increasing and convex
     assert.ok(Math.abs(h * logHDerivative(z) - normCdf(z)) < 1e-12);
   }
   assert.ok(Math.abs(normPdf(0) - 1 / Math.sqrt(2 * Math.PI)) < 1e-15);
+});
+
+test('normQuantile inverts normCdf and matches reference quantiles', () => {
+  // scipy.stats.norm.ppf
+  assert.ok(Math.abs(normQuantile(0.975) - 1.959963984540054) < 1e-12);
+  assert.ok(Math.abs(normQuantile(1e-10) - -6.361340902404056) < 1e-9);
+  assert.equal(normQuantile(0.5), 0);
+  fc.assert(
+    fc.property(fc.double({ min: 1e-12, max: 1 - 1e-12, noNaN: true }), (p) => {
+      // Relative to the tail probability, so tiny p are checked as strictly as p near ½.
+      assert.ok(Math.abs(normCdf(normQuantile(p)) - p) <= 1e-9 * Math.min(p, 1 - p) + 1e-16);
+    }),
+  );
+  assert.equal(normQuantile(0), -Infinity);
+  assert.ok(Number.isNaN(normQuantile(1.5)));
 });
 
 test('Sobol points match the Joe–Kuo reference (first 10 in 3-D, Gray-code order)', () => {

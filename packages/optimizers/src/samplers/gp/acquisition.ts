@@ -50,7 +50,7 @@ export interface AcquisitionSearchOptions {
   localSearches?: number;
   /** L-BFGS iterations per continuous phase (default 30). */
   gradientIterations?: number;
-  /** Alternations of the continuous and discrete phases per local search (default 3). */
+  /** Continuous phases per local search, each after a discrete sweep that improved (default 3). */
   rounds?: number;
 }
 
@@ -187,12 +187,12 @@ export function maximizeAcquisition(
   }
   const results: ScoredPoint[] = [];
   for (const start of starts) {
-    let current = start;
-    for (let round = 0; round < rounds; round++) {
-      const before = current.value;
-      current = continuousPhase(enc, acq, current, iterations);
-      current = discreteSweep(enc, acq, current);
-      if (!(current.value > before + 1e-9 * Math.max(1, Math.abs(before)))) break;
+    let current = continuousPhase(enc, acq, start, iterations);
+    // A discrete move changes the landscape of the continuous coordinates: climb again after one.
+    for (let round = 1; round < rounds; round++) {
+      const swept = discreteSweep(enc, acq, current);
+      if (!(swept.value > current.value + 1e-9 * Math.max(1, Math.abs(current.value)))) break;
+      current = continuousPhase(enc, acq, swept, iterations);
     }
     results.push(current);
   }
