@@ -54,6 +54,9 @@ export interface AcquisitionSearchOptions {
   rounds?: number;
 }
 
+/** Alternatives returned for the caller to skip already-asked points; beyond these it goes random. */
+const MAX_RETURNED = 32;
+
 export interface ScoredPoint {
   x: Float64Array;
   value: number;
@@ -152,8 +155,8 @@ function continuousPhase(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, 
 }
 
 /**
- * Maximises `acq` over the encoded space. Returns distinct local optima and scored candidates, best
- * first, so the caller can skip points that decode to something already asked.
+ * Maximises `acq` over the encoded space. Returns up to MAX_RETURNED distinct local optima and scored
+ * candidates, best first, so the caller can skip points that decode to something already asked.
  */
 export function maximizeAcquisition(
   enc: GpEncoding,
@@ -198,6 +201,9 @@ export function maximizeAcquisition(
   }
   const all = [...results, ...candidates].sort((a, b) => b.value - a.value);
   const distinct: ScoredPoint[] = [];
-  for (const p of all) if (!distinct.some((q) => sameArray(q.x, p.x))) distinct.push(p);
+  for (const p of all) {
+    if (distinct.length >= MAX_RETURNED) break;
+    if (!distinct.some((q) => sameArray(q.x, p.x))) distinct.push(p);
+  }
   return distinct;
 }

@@ -14,11 +14,15 @@
  *    (e.g. a kernel matrix that stays singular) also falls back to random search.
  *
  * Determinism: every ask is a function of the trials in the context, the design seed (drawn from the
- * first ask's rng and kept in saveState) and that ask's rng. Hyperparameters are refitted from
- * scratch (two fixed starts) on a prefix of the observations; below `refitAllUpTo` observations the
- * prefix is everything, above it the prefix length is rounded down to a multiple of ⌊n/10⌋, so an
- * expensive refit happens only every ⌊n/10⌋ asks. Fits are cached by their prefix, which is only a
- * cache: recomputing gives the same numbers.
+ * first ask's rng and kept in saveState) and that ask's rng. Nothing else carries over between asks.
+ *
+ * Cost: a fit (hyperparameters and output warping) is O(n³) per likelihood evaluation and needs ~100
+ * of them, so it is not redone at every ask. It is computed from scratch — fixed starting points, no
+ * warm start from earlier asks — on a prefix of the observations (in trial order): all of them up to
+ * `refitAllUpTo`, beyond that the prefix length rounded down to a multiple of ⌊n/10⌋, so a refit
+ * happens every ⌊n/10⌋ asks. The result is cached by its prefix; the cache only saves time, a resumed
+ * study recomputes the same numbers. Between refits an ask costs one Cholesky (two with running
+ * trials) and a few hundred O(n²) acquisition evaluations.
  */
 import { AlgorithmError, type SamplerOptions } from '../../algorithms';
 import { mixSeed, Rng } from '../../rng';
@@ -38,7 +42,7 @@ export interface GpOptions {
   outputWarping?: OutputWarping;
   /** Hyperparameters are refitted at every ask up to this many observations (default 40). */
   refitAllUpTo?: number;
-  /** Random candidates scored by the acquisition before local search (default 256). */
+  /** Random candidates scored by the acquisition before local search (default 128). */
   candidates?: number;
   /** Local searches of the acquisition (default 4). */
   localSearches?: number;
@@ -116,6 +120,8 @@ function warpChoices(warping: OutputWarping): WarpChoice[] {
 interface ModelFit {
   theta: Float64Array;
   warp: WarpChoice;
+  /** False when no hyperparameters gave a finite likelihood (the kernel matrix never factorised). */
+  usable: boolean;
 }
 
 interface Observations {
@@ -224,7 +230,7 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
       // Log evidence of the warped GP for the original losses (priors included, constants shared).
       const score = -r.value + warped.logJacobian;
       if (best === undefined || score > bestScore) {
-        best = { theta: r.theta, warp: choice };
+        best = { theta: r.theta, warp: choice, usable: Number.isFinite(score) };
         bestScore = score;
       }
     }
@@ -245,7 +251,8 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
       if (obs.x.length < Math.max(2, initial)) return designPoint(ctx, enc, obs);
 
       const prior = defaultPrior(enc.dims);
-      const { theta, warp } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
+      const { theta, warp, usable } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
+      if (!usable) return randomPoint(ctx, obs);
       const y = targets(obs.losses, warp).y;
       let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta);
       if (!model) return randomPoint(ctx, obs);
