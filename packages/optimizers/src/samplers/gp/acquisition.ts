@@ -38,17 +38,20 @@ export function logExpectedImprovement(model: GpPosterior, best: number, x: Arra
   return Math.log(sigma) + logH(z);
 }
 
+export const DEFAULT_RANDOM_CANDIDATES = 128;
+export const DEFAULT_PERTURBATIONS = 16;
+
 /** Any acquisition to maximise: value at x, gradient into `grad` when given. */
 export type Acquisition = (x: Float64Array, grad?: Float64Array) => number;
 
 export interface AcquisitionSearchOptions {
-  /** Uniformly random points scored before the local searches (default 256). */
+  /** Uniformly random points scored before the local searches (default DEFAULT_RANDOM_CANDIDATES). */
   randomCandidates?: number;
-  /** Perturbations scored around each anchor (default 24). */
+  /** Perturbations scored around each anchor (default DEFAULT_PERTURBATIONS). */
   perturbationsPerAnchor?: number;
   /** Number of local searches, from the best-scoring distinct candidates (default 4). */
   localSearches?: number;
-  /** L-BFGS iterations per continuous phase (default 30). */
+  /** L-BFGS iterations per continuous phase (default 20). */
   gradientIterations?: number;
   /** Continuous phases per local search, each after a discrete sweep that improved (default 3). */
   rounds?: number;
@@ -165,8 +168,8 @@ export function maximizeAcquisition(
   rng: Rng,
   options: AcquisitionSearchOptions = {},
 ): ScoredPoint[] {
-  const nRandom = options.randomCandidates ?? 128;
-  const nPerturb = options.perturbationsPerAnchor ?? 16;
+  const nRandom = options.randomCandidates ?? DEFAULT_RANDOM_CANDIDATES;
+  const nPerturb = options.perturbationsPerAnchor ?? DEFAULT_PERTURBATIONS;
   const nLocal = options.localSearches ?? 4;
   const iterations = options.gradientIterations ?? 20;
   const rounds = options.rounds ?? 3;

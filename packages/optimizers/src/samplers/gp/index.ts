@@ -30,7 +30,13 @@ import { SOBOL_MAX_DIMS, sobolPoint, sobolShift } from '../../math/sobol';
 import { paramsKey } from '../../space';
 import { lossOf, type Params, type Sampler, type SamplerContext, type Space } from '../../types';
 import { drawRandomPoint } from '../random';
-import { logExpectedImprovement, maximizeAcquisition, type AcquisitionSearchOptions } from './acquisition';
+import {
+  DEFAULT_PERTURBATIONS,
+  DEFAULT_RANDOM_CANDIDATES,
+  logExpectedImprovement,
+  maximizeAcquisition,
+  type AcquisitionSearchOptions,
+} from './acquisition';
 import { GpEncoding } from './encode';
 import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrior } from './gp';
 import { AUTO_SHIFTS, LOG_SHIFT, OUTPUT_WARPINGS, shiftedLog, warpOutputs, type OutputWarping, type WarpedOutputs } from './outputs';
@@ -42,7 +48,7 @@ export interface GpOptions {
   outputWarping?: OutputWarping;
   /** Hyperparameters are refitted at every ask up to this many observations (default 40). */
   refitAllUpTo?: number;
-  /** Random candidates scored by the acquisition before local search (default 128). */
+  /** Random candidates scored by the acquisition before local search (default 128, fewer beyond 50 observations). */
   candidates?: number;
   /** Local searches of the acquisition (default 4). */
   localSearches?: number;
@@ -86,6 +92,25 @@ function resolveOptions(raw: GpOptions | SamplerOptions): ResolvedGpOptions {
     outputWarping: warping as OutputWarping,
     refitAllUpTo: checkInteger(options, 'refitAllUpTo', 0, 100000) ?? 40,
     search,
+  };
+}
+
+/** Observations up to which the acquisition search uses its full budget of random candidates. */
+const FULL_SEARCH_UP_TO = 50;
+
+/**
+ * The acquisition search budget for a model of n points. One evaluation costs O(n²), so beyond
+ * FULL_SEARCH_UP_TO points the number of random candidates and perturbations shrinks like 1/n
+ * (keeping an ask's cost growing like n, not n²); the local searches keep their full length. An
+ * explicit `candidates` option is taken as given.
+ */
+export function searchBudget(base: AcquisitionSearchOptions, n: number): AcquisitionSearchOptions {
+  if (n <= FULL_SEARCH_UP_TO) return base;
+  const scale = FULL_SEARCH_UP_TO / n;
+  return {
+    ...base,
+    randomCandidates: base.randomCandidates ?? Math.max(32, Math.round(DEFAULT_RANDOM_CANDIDATES * scale)),
+    perturbationsPerAnchor: base.perturbationsPerAnchor ?? Math.max(4, Math.round(DEFAULT_PERTURBATIONS * scale)),
   };
 }
 
@@ -272,7 +297,7 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
       const finalModel = model;
       const acq = (x: Float64Array, grad?: Float64Array): number => logExpectedImprovement(finalModel, best, x, grad);
       const anchors = bestIndices(y, 5).map((i) => obs.x[i]!);
-      const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, options.search);
+      const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, searchBudget(options.search, obs.x.length + obs.pending.length));
       for (const p of ranked) {
         const params = enc.decode(p.x);
         if (!obs.asked.has(paramsKey(params, ctx.space))) return params;
