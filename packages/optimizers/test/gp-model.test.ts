@@ -125,7 +125,7 @@ test('log EI: matches σ·h(z) by hand, grows as the mean drops or σ grows, gra
 
 test('output warpings are monotone, standardised, and the identity Jacobian is −n·log sd', () => {
   fc.assert(
-    fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 30 }), (losses) => {
+    fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 30 }), (losses) => {
       for (const c of [Infinity, 1, 0.01]) {
         const { y, logJacobian } = shiftedLog(losses, c);
         assert.ok(Number.isFinite(logJacobian));

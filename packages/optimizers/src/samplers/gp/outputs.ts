@@ -33,20 +33,31 @@ export interface WarpedOutputs {
   logJacobian: number;
 }
 
-/** Standardises in place; returns log of the scale divided by (so the Jacobian is −n·log scale). */
+/** max |vᵢ| when it is a usable scale (finite, non-zero), else 1. */
+function magnitude(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
+  return m > 0 && Number.isFinite(m) ? m : 1;
+}
+
+/**
+ * Standardises in place; returns the log of the factor divided by (so the Jacobian is −n·that).
+ * Values are first divided by their magnitude, so sums of squares cannot overflow even near 1e308.
+ */
 function standardizeInPlace(v: Float64Array): number {
   const n = v.length;
+  const m = magnitude(v);
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += v[i]!;
+  for (let i = 0; i < n; i++) mean += v[i]! / m;
   mean /= n;
   let variance = 0;
-  for (let i = 0; i < n; i++) variance += (v[i]! - mean) ** 2;
+  for (let i = 0; i < n; i++) variance += (v[i]! / m - mean) ** 2;
   variance /= n;
   const sd = Math.sqrt(variance);
   // All targets equal: centred zeros carry the only information there is (none).
   const scale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
-  for (let i = 0; i < n; i++) v[i] = (v[i]! - mean) / scale;
-  return Math.log(scale);
+  for (let i = 0; i < n; i++) v[i] = (v[i]! / m - mean) / scale;
+  return Math.log(m) + Math.log(scale);
 }
 
 /** Normal scores Φ⁻¹((rank + ½)/n), ties sharing their mean rank (a Gaussian copula). */
@@ -75,17 +86,19 @@ export function shiftedLog(losses: ArrayLike<number>, c: number): WarpedOutputs 
   if (n === 0) return { y: v, logJacobian: 0 };
   let logJacobian = 0;
   if (Number.isFinite(c)) {
-    const sorted = Float64Array.from(losses).sort();
+    // Work in units of the largest |loss| so that differences of huge losses cannot overflow.
+    const m = magnitude(losses);
+    const sorted = Float64Array.from(losses, (y) => y / m).sort();
     const min = sorted[0]!;
     const median = sorted[(n - 1) >> 1]!;
     const spread = median > min ? median - min : sorted[n - 1]! - min;
-    // Without any spread there is nothing to warp; the identity is as good as anything.
-    if (spread > 0) {
-      const shift = c * spread;
+    const shift = c * spread;
+    // Without any spread (or with one that underflows) there is nothing to warp: keep the identity.
+    if (shift > 0 && Number.isFinite(shift)) {
       for (let i = 0; i < n; i++) {
-        const t = v[i]! - min + shift;
+        const t = v[i]! / m - min + shift;
         v[i] = Math.log(t);
-        logJacobian -= Math.log(t);
+        logJacobian -= Math.log(t) + Math.log(m);
       }
     }
   }
