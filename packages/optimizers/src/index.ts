@@ -68,3 +68,4 @@ export {
 export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize';
 export { createRandomSampler } from './samplers/random';
 export { createGridSampler } from './samplers/grid';
+export { createGpSampler, type GpOptions } from './samplers/gp';
