@@ -169,3 +169,16 @@ describe('StudyJournal', () => {
     k?.close();
   });
 });
+
+describe('TrialStore failed entries', () => {
+  test('a complete result replaces a stored failure, never the other way round', () => {
+    const store = new TrialStore(tempDir());
+    const failed: StoredTrial = { ...trial(KEY), state: 'failed', metrics: undefined, error: 'worker crashed' };
+    store.put(failed);
+    assert.equal(store.get(KEY)?.trial.state, 'failed');
+    store.put(trial(KEY), model());
+    assert.equal(store.get(KEY)?.trial.state, 'complete');
+    store.put(failed);
+    assert.equal(store.get(KEY)?.trial.state, 'complete');
+  });
+});

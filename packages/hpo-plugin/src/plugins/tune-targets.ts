@@ -117,7 +117,10 @@ export function inferTargets(
       metadata: { description: `Train one configuration of ${basename(tuneFile)}`, technologies: ['tensorflow'] },
     },
   };
-  return { projects: { [projectRoot]: { targets } } };
+  // A folder holding only a tune.yaml (no project.json / package.json) becomes a project of its own.
+  const hasManifest = ['project.json', 'package.json'].some((f) => existsSync(join(context.workspaceRoot, projectRoot, f)));
+  const projectName = hasManifest ? undefined : basename(projectRoot === '.' ? context.workspaceRoot : projectRoot);
+  return { projects: { [projectRoot]: { ...(projectName ? { name: projectName } : {}), targets } } };
 }
 
 export const createNodes: CreateNodes<HpoPluginOptions> = [

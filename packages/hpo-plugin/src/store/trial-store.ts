@@ -152,9 +152,11 @@ export class TrialStore {
       const dest = this.entryDir(trial.key);
       mkdirSync(join(dest, '..'), { recursive: true });
       if (existsSync(dest)) {
-        if (this.get(trial.key)) return; // another run stored it first
-        // A damaged entry: move it aside, then put ours in its place.
-        const trash = join(this.root, 'tmp', `damaged-${trial.key}-${randomBytes(4).toString('hex')}`);
+        // Another run stored a result first: keep it, unless ours completes what failed there.
+        const existing = this.get(trial.key);
+        if (existing && (existing.trial.state === 'complete' || trial.state === 'failed')) return;
+        // A damaged or failed entry: move it aside, then put ours in its place.
+        const trash = join(this.root, 'tmp', `replaced-${trial.key}-${randomBytes(4).toString('hex')}`);
         renameSync(dest, trash);
         rmSync(trash, { recursive: true, force: true });
       }

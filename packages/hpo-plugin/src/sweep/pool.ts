@@ -4,23 +4,34 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { TrialTask, TrialTaskResult } from './worker';
 
-/** The compiled worker next to this file; under tsx (tests) the .ts source is used instead. */
-function workerFile(): string {
-  const js = join(__dirname, 'worker.js');
-  return existsSync(js) ? js : join(__dirname, 'worker.ts');
+/**
+ * The compiled worker. Nx loads a workspace-local plugin from its TypeScript sources through its
+ * own transpiler, which worker threads do not inherit, so from sources prefer the package's build;
+ * without one, run the .ts worker through tsx.
+ */
+function workerSetup(): { filename: string; execArgv?: string[] } {
+  if (__filename.endsWith('.js')) return { filename: join(__dirname, 'worker.js') };
+  const built = join(__dirname, '..', '..', 'dist', 'sweep', 'worker.js');
+  if (existsSync(built)) return { filename: built };
+  return { filename: join(__dirname, 'worker.ts'), execArgv: ['--import', 'tsx'] };
 }
 
 export class TrialPool {
   private readonly pool: Piscina;
 
   constructor(readonly size: number) {
+    const { filename, execArgv } = workerSetup();
     this.pool = new Piscina({
-      filename: workerFile(),
+      filename,
+      ...(execArgv ? { execArgv } : {}),
       minThreads: size,
       maxThreads: size,
       // Keep idle threads alive for the whole sweep: each holds a warmed-up backend and dataset.
       idleTimeout: 60 * 60 * 1000,
     });
+    // A thread's own error (e.g. its module failed to load) also rejects the task it was running,
+    // which records the trial failed; unhandled, the event would take the whole process down.
+    this.pool.on('error', () => {});
   }
 
   run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {

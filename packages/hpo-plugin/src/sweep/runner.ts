@@ -234,6 +234,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   try {
     const running = new Set<Promise<void>>();
     const stop = () => abort.signal.aborted || userError !== undefined;
+    const aborted = abortPromise(abort.signal);
     for (;;) {
       while (running.size < pool.size && !stop()) {
         const t = nextTrial();
@@ -266,7 +267,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         running.add(task);
       }
       if (running.size === 0) break;
-      await Promise.race([...running, abortPromise(abort.signal)]);
+      await Promise.race([...running, aborted]);
       if (stop()) {
         abort.abort();
         await Promise.allSettled([...running]);
