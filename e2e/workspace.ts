@@ -53,7 +53,7 @@ export class TempWorkspace {
   }
 
   nx(args: string[], env: Record<string, string> = {}): NxResult {
-    const r = spawnSync(process.execPath, [join(this.root, 'node_modules', 'nx', 'bin', 'nx.js'), ...args], {
+    const r = spawnSync(process.execPath, [join(this.root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], {
       cwd: this.root,
       encoding: 'utf8',
       env: {

@@ -4,8 +4,8 @@
  * (the file, the data file and the model module it references) so Nx's cache and `nx affected` see
  * exactly what a sweep depends on.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { parse as parseYaml } from 'yaml';
 
@@ -53,22 +53,37 @@ function toProjectInput(projectRoot: string, workspacePath: string): string {
   return rel.startsWith('..') ? `{workspaceRoot}/${workspacePath}` : `{projectRoot}/${rel}`;
 }
 
-/** Installed external packages (Nx only accepts externalDependencies that are in the graph). */
-function installedExternals(workspaceRoot: string): string[] {
-  return EXTERNAL_INPUTS.filter((name) => {
-    const pkgDir = join(workspaceRoot, 'node_modules', name);
-    return existsSync(join(pkgDir, 'package.json')) && !isWorkspaceLink(workspaceRoot, pkgDir);
-  });
+/**
+ * The external packages Nx knows as npm nodes. Nx builds those from the lock file, and refuses an
+ * `externalDependencies` entry it has no node for, so only packages the lock file installs from the
+ * registry (not workspace links) are declared that way.
+ */
+export function lockedExternals(workspaceRoot: string, names: readonly string[] = EXTERNAL_INPUTS): string[] {
+  const npmLock = join(workspaceRoot, 'package-lock.json');
+  if (existsSync(npmLock)) {
+    try {
+      const lock = JSON.parse(readFileSync(npmLock, 'utf8')) as { packages?: Record<string, { link?: boolean }> };
+      return names.filter((n) => {
+        const entry = lock.packages?.[`node_modules/${n}`];
+        return entry !== undefined && !entry.link;
+      });
+    } catch {
+      return [];
+    }
+  }
+  for (const file of ['yarn.lock', 'pnpm-lock.yaml']) {
+    const path = join(workspaceRoot, file);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    return names.filter((n) => text.includes(`${n}@`) && !new RegExp(`${n.replace(/[/@]/g, '\\$&')}@(link|workspace|file):`).test(text));
+  }
+  return [];
 }
 
-/** A package linked from inside the workspace (npm workspaces) is a project, not an npm node. */
-function isWorkspaceLink(workspaceRoot: string, pkgDir: string): boolean {
-  try {
-    const real = realpathSync(pkgDir);
-    return real.startsWith(realpathSync(workspaceRoot)) && !real.split(sep).includes('node_modules');
-  } catch {
-    return false;
-  }
+/** Versions of what decides results, for workspaces whose lock file Nx cannot see them in. */
+function versionsCommand(names: readonly string[]): string {
+  const list = JSON.stringify(names).replace(/"/g, "'");
+  return `node -e "for (const n of ${list}) { try { console.log(n, require(n + '/package.json').version) } catch { console.log(n, '-') } }"`;
 }
 
 export function inferTargets(
@@ -91,10 +106,12 @@ export function inferTargets(
     toProjectInput(projectRoot, tuneFile),
     ...referencedFiles(text).map((p) => toProjectInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)))),
   ];
-  const externals = installedExternals(context.workspaceRoot);
+  const externals = lockedExternals(context.workspaceRoot);
+  const unlocked = EXTERNAL_INPUTS.filter((n) => !externals.includes(n));
   const inputs: TargetConfiguration['inputs'] = [
     ...fileInputs,
     ...(externals.length ? [{ externalDependencies: externals }] : []),
+    ...(unlocked.length ? [{ runtime: versionsCommand(unlocked) }] : []),
   ];
   const config = `{projectRoot}/${basename(tuneFile)}`;
   const tuneOut = `{workspaceRoot}/dist/hpo/{projectName}/${tuneTarget}`;
