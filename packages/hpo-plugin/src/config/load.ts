@@ -12,7 +12,7 @@
  *  8. command-line overrides, the algorithm's options, and grid discreteness.
  *
  * Defaults come from the schema (`default` keywords) except two that depend on other keys:
- * data.validation.stratify (true for classification, false for regression) and
+ * data.validation.stratify and data.test.stratify (true for classification, false for regression) and
  * objective.direction (maximize when the metric name contains 'acc', minimize otherwise).
  */
 import * as fs from 'node:fs';
@@ -65,6 +65,7 @@ interface RawConfig {
     label: number | string;
     task: Task;
     validation: { split: number; stratify?: boolean; seed: number };
+    test?: { split: number; stratify?: boolean; seed: number };
     scale: DataConfig['scale'];
     delimiter?: string;
   };
@@ -216,15 +217,25 @@ function dataConfig(raw: RawConfig['data'], dir: string, fail: Fail): DataConfig
   if (typeof raw.label === 'string' && !raw.header) {
     throw fail(['data', 'label'], `a label given by column name ('${raw.label}') needs header: true; without a header give the column index`);
   }
-  if (raw.task === 'regression' && raw.validation.stratify === true) {
-    throw fail(['data', 'validation', 'stratify'], 'only classification can stratify: regression labels have no classes');
+  for (const split of ['validation', 'test'] as const) {
+    if (raw.task === 'regression' && raw[split]?.stratify === true) {
+      throw fail(['data', split, 'stratify'], 'only classification can stratify: regression labels have no classes');
+    }
   }
+  // Both fractions are below 1, so the training share (1 - test) * (1 - validation) is always
+  // positive; whether rounding leaves training rows depends on the row count (checked on load).
+  const splitConfig = (s: { split: number; stratify?: boolean; seed: number }) => ({
+    split: s.split,
+    stratify: s.stratify ?? raw.task === 'classification',
+    seed: s.seed,
+  });
   return {
     path: abs,
     header: raw.header,
     label: raw.label,
     task: raw.task,
-    validation: { split: raw.validation.split, stratify: raw.validation.stratify ?? raw.task === 'classification', seed: raw.validation.seed },
+    validation: splitConfig(raw.validation),
+    ...(raw.test !== undefined ? { test: splitConfig(raw.test) } : {}),
     scale: raw.scale,
     ...(raw.delimiter !== undefined ? { delimiter: raw.delimiter } : {}),
   };

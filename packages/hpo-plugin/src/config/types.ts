@@ -18,7 +18,13 @@ export interface DataConfig {
   /** Column index (negative counts from the end) or column name. */
   label: number | string;
   task: Task;
+  /** `split` is a fraction of the rows left after the test split (of all rows without one). */
   validation: { split: number; stratify: boolean; seed: number };
+  /**
+   * The held-out test split, drawn first so that neither training nor validation (nor the tune
+   * objective) ever sees its rows. Absent: no test split. `split` is a fraction of all rows.
+   */
+  test?: { split: number; stratify: boolean; seed: number };
   scale: Scaling;
   delimiter?: string;
 }

@@ -1,13 +1,14 @@
 /**
  * From a CSV file to training-ready typed arrays: pick the label column, parse the features as
- * numbers, encode classes, split off validation rows (seeded, optionally stratified) and scale
- * with statistics from the training rows only.
+ * numbers, encode classes, hold out a test split (when the config has one), split validation
+ * rows off the rest (seeded, optionally stratified) and scale with statistics from the rows the
+ * model is fitted on only.
  *
- * The steps are exported separately so that later callers can hold out a test split first
- * (`loadRawData` → `splitOff` → `buildDataset`) or train on train+validation (`buildDataset`
- * with every row in training and none in validation).
+ * Every split is a pure function of (file, config): `prepareDataset` and `prepareTestSet` each
+ * draw all splits afresh, so asking for the test set never changes the training rows, and the
+ * full fit (train + validation) trains on exactly the rows tuning trained and validated on.
  */
-import { Rng } from '@nx-hpo/optimizers';
+import { Rng, mixSeed } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import type { DataConfig, ScaleKind, Task } from '../training/spec';
 import { readCsv, type CsvTable } from './csv';
@@ -52,16 +53,148 @@ export interface Dataset {
   scaler: Scaler;
 }
 
-/** Reads, splits and scales the data as the config says. */
-export function prepareDataset(cfg: DataConfig): Dataset {
+/**
+ * Which rows the model is fitted on (and the scaler fitted to): `train`, the training split
+ * (validation rows are reported on); `full`, training + validation rows, for the final model
+ * once the parameters are chosen. The test split is never among them.
+ */
+export type FitMode = 'train' | 'full';
+
+export interface PrepareOptions {
+  /** Default `train`. */
+  fit?: FitMode;
+}
+
+/** The held-out test rows, scaled with the scaler of the rows the model is fitted on. */
+export interface TestSet {
+  task: Task;
+  featureNames: string[];
+  labelName: string;
+  numFeatures: number;
+  classes?: string[];
+  /** Output width: the number of classes, or 1 for regression. */
+  numClasses: number;
+  /** Row-major n × numFeatures, scaled. */
+  x: Float32Array;
+  /** Class index (classification) or target value (regression), one per row. */
+  y: Float32Array;
+  n: number;
+  /** The scaler applied: the same one `prepareDataset` with the same `fit` fits. */
+  scaler: Scaler;
+}
+
+/** Row indices of each split, each ascending; together a partition of the rows. */
+export interface RowSplits {
+  train: number[];
+  val: number[];
+  /** Empty when the config has no test split. */
+  test: number[];
+}
+
+/**
+ * Reads, splits and scales the data as the config says. With `fit: 'full'` the training rows are
+ * training + validation (scaler fitted on them) and there are no validation rows; the test split
+ * stays out either way.
+ */
+export function prepareDataset(cfg: DataConfig, opts: PrepareOptions = {}): Dataset {
   const raw = loadRawData(cfg);
+  return datasetFromSplits(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+}
+
+/**
+ * The test split (`cfg.test`, YAML data.test), scaled with the scaler `prepareDataset(cfg, opts)`
+ * fits (on the training rows, or training + validation with `fit: 'full'`): pass the `fit` the
+ * evaluated model was trained with. A `data.test` UserError when the config defines no test split.
+ */
+export function prepareTestSet(cfg: DataConfig, opts: PrepareOptions = {}): TestSet {
+  requireTestSplit(cfg);
+  const raw = loadRawData(cfg);
+  const splits = drawSplits(raw, cfg);
+  const fit = opts.fit ?? 'train';
+  const f = raw.numFeatures;
+  return testSetFromSplits(raw, splits, fitScaler(gatherRows(raw.x, f, fitRows(splits, fit)), f, cfg.scale));
+}
+
+/**
+ * `prepareDataset` and (when the config has a test split) `prepareTestSet` from one read of the
+ * file; the same arrays as calling both.
+ */
+export function prepareSplits(cfg: DataConfig, opts: PrepareOptions = {}): { dataset: Dataset; test?: TestSet } {
+  const raw = loadRawData(cfg);
+  const splits = drawSplits(raw, cfg);
+  const dataset = datasetFromSplits(raw, splits, cfg.scale, opts.fit ?? 'train');
+  return cfg.test ? { dataset, test: testSetFromSplits(raw, splits, dataset.scaler) } : { dataset };
+}
+
+/**
+ * Draws the splits the config describes: the test rows first (from all rows), then the
+ * validation rows from what is left, so neither training nor validation ever holds a test row.
+ * Each split has its own seeded stream; the validation draw is the same with or without a test
+ * split except that the test rows are no longer in its pool. UserErrors at the split's
+ * `data.….split` when rounding leaves a split empty.
+ */
+export function drawSplits(raw: RawData, cfg: Pick<DataConfig, 'validation' | 'test'>): RowSplits {
+  let pool = Array.from({ length: raw.n }, (_, i) => i);
+  let test: number[] = [];
+  if (cfg.test) {
+    const { split, stratify, seed } = cfg.test;
+    // Mixed with a stream tag so that equal test and validation seeds (both default 0) do not
+    // drive both shuffles with the same random numbers.
+    const drawn = splitOff(raw, split, { stratify, seed: mixSeed(seed, TEST_STREAM) });
+    if (drawn.held.length === 0 || drawn.rest.length === 0) {
+      const which = drawn.held.length === 0 ? 'no test rows' : 'no rows for training and validation';
+      throw new UserError(`a test split of ${split} of ${rows(raw.n)} leaves ${which}`, { path: 'data.test.split' });
+    }
+    pool = drawn.rest;
+    test = drawn.held;
+  }
   const { split, stratify, seed } = cfg.validation;
-  const { rest, held } = splitOff(raw, split, { stratify, seed });
+  const { rest, held } = splitOff(raw, split, { stratify, seed, from: pool });
   if (held.length === 0 || rest.length === 0) {
     const which = held.length === 0 ? 'no validation rows' : 'no training rows';
-    throw new UserError(`a validation split of ${split} of ${raw.n} rows leaves ${which}`, { path: 'data.validation.split' });
+    const of = cfg.test ? `the ${rows(pool.length)} left after the test split` : rows(raw.n);
+    throw new UserError(`a validation split of ${split} of ${of} leaves ${which}`, { path: 'data.validation.split' });
   }
-  return buildDataset(raw, rest, held, cfg.scale);
+  return { train: rest, val: held, test };
+}
+
+/** Tags the test split's random stream (any constant other streams do not use). */
+const TEST_STREAM = 0x7e57;
+
+function rows(n: number): string {
+  return `${n} row${n === 1 ? '' : 's'}`;
+}
+
+function requireTestSplit(cfg: DataConfig): void {
+  if (!cfg.test) {
+    throw new UserError('no test split is defined: add e.g. `test: { split: 0.2 }` under data to hold rows out of tuning', { path: 'data.test' });
+  }
+}
+
+/** The rows the model (and scaler) is fitted on. */
+function fitRows(splits: RowSplits, fit: FitMode): number[] {
+  return fit === 'full' ? [...splits.train, ...splits.val].sort((a, b) => a - b) : splits.train;
+}
+
+function datasetFromSplits(raw: RawData, splits: RowSplits, scale: ScaleKind, fit: FitMode): Dataset {
+  return fit === 'full' ? buildDataset(raw, fitRows(splits, fit), [], scale) : buildDataset(raw, splits.train, splits.val, scale);
+}
+
+function testSetFromSplits(raw: RawData, splits: RowSplits, scaler: Scaler): TestSet {
+  const f = raw.numFeatures;
+  const test: TestSet = {
+    task: raw.task,
+    featureNames: raw.featureNames,
+    labelName: raw.labelName,
+    numFeatures: f,
+    numClasses: raw.numClasses,
+    x: applyScaler(gatherRows(raw.x, f, splits.test), scaler),
+    y: gatherRows(raw.y, 1, splits.test),
+    n: splits.test.length,
+    scaler,
+  };
+  if (raw.classes) test.classes = raw.classes;
+  return test;
 }
 
 /**

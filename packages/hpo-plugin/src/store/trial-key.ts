@@ -4,7 +4,7 @@
  *   key = sha256(canonicalJson({
  *     v,                          // key recipe version
  *     model, training,            // resolved after ${} substitution (a module model: its content hash)
- *     data: { sha256, header, label, task, validation, scale, delimiter },
+ *     data: { sha256, header, label, task, validation, test, scale, delimiter },
  *     seed, backend, versions: { plugin, tfjs },
  *   }))
  *
@@ -44,6 +44,7 @@ export function trialKeyMaterial(inputs: TrialKeyInputs): Record<string, unknown
       label: data.label,
       task: data.task,
       validation: data.validation,
+      test: data.test,
       scale: data.scale,
       delimiter: data.delimiter,
     },
