@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): { options: TpeOptions; trials: number; seeds
     else if (a === '--only') only = String(argv[++i]).split(',');
     else if (a === '--option') {
       const [k, v] = String(argv[++i]).split('=');
-      options[k as string] = v === 'true' ? true : v === 'false' ? false : Number(v);
+      options[k as string] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
     } else throw new Error(`unknown argument ${a}`);
   }
   return { options: options as TpeOptions, trials, seeds, from, only };

@@ -5,11 +5,11 @@ import { fromUnit } from '../src/space';
 import { axesOf, decode, encode, snap, type Axis, type NumericAxis } from '../src/samplers/tpe/axes';
 import { erf, erfc, logNormalCdf, logNormalMass, sampleTruncatedNormal } from '../src/samplers/tpe/normal';
 import { ParzenEstimator, type ParzenOptions } from '../src/samplers/tpe/parzen';
-import { defaultGamma, defaultWeights, splitTrials } from '../src/samplers/tpe/split';
+import { defaultGamma, defaultWeights, gammaFraction, splitTrials } from '../src/samplers/tpe/split';
 import type { Space, Trial } from '../src/types';
 
-const UNIVARIATE: ParzenOptions = { multivariate: false, priorWeight: 1, magicClip: true, considerEndpoints: false };
-const MULTIVARIATE: ParzenOptions = { ...UNIVARIATE, multivariate: true };
+const NEIGHBOUR: ParzenOptions = { bandwidth: 'neighbour', priorWeight: 1, magicClip: true, considerEndpoints: false };
+const SCOTT: ParzenOptions = { ...NEIGHBOUR, bandwidth: 'scott' };
 
 function close(actual: number, expected: number, tol: number, what = ''): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);
@@ -141,8 +141,8 @@ describe('Parzen estimator', () => {
   const points = pointsFor(axes, rng, 12);
   const weights = defaultWeights(points.length);
 
-  for (const options of [UNIVARIATE, MULTIVARIATE]) {
-    const mode = options.multivariate ? 'multivariate' : 'univariate';
+  for (const options of [NEIGHBOUR, SCOTT]) {
+    const mode = `${options.bandwidth} bandwidths`;
 
     it(`${mode}: every marginal integrates (or sums) to 1`, () => {
       const est = new ParzenEstimator(axes, points, weights, options);
@@ -188,7 +188,7 @@ describe('Parzen estimator', () => {
       [0.22, snap(ax[1] as NumericAxis, 0.75)],
       [0.25, snap(ax[1] as NumericAxis, 0.85)],
     ];
-    const est = new ParzenEstimator(ax, good, defaultWeights(3), MULTIVARIATE);
+    const est = new ParzenEstimator(ax, good, defaultWeights(3), SCOTT);
     const n = 2000;
     let total = 0;
     let near = 0;
@@ -203,7 +203,7 @@ describe('Parzen estimator', () => {
     }
     close(total, 1, 1e-4, 'joint mass');
     // The box around the points is 14% of the space; with only three points the bandwidths are
-    // still wide (magic clip 1/5), yet the box should hold several times its share.
+    // still wide (magic clip 1/5, Scott 0.17), yet the box should hold several times its share.
     assert.ok(near > 3 * 0.14, `mass near the good points: ${near}`);
   });
 
@@ -212,7 +212,7 @@ describe('Parzen estimator', () => {
     const ax = axesOf(space);
     const cluster = [-3.1, -2.9, -3.0, -3.2, -2.95, -3.05, -2.8, -3.3, -3.15, -2.85];
     const obs = [...cluster, 2.0].map((x, i) => [encode(ax[0] as Axis, x) as number, i < cluster.length ? 1 : 3]);
-    for (const options of [UNIVARIATE, MULTIVARIATE]) {
+    for (const options of [NEIGHBOUR, SCOTT]) {
       const est = new ParzenEstimator(ax, obs, defaultWeights(obs.length), options);
       const at = (x: number) => Math.exp(est.logMarginal(0, encode(ax[0] as Axis, x) as number));
       assert.ok(at(-3) > 3 * at(0), `density at the cluster beats the gap (${at(-3)} vs ${at(0)})`);
@@ -222,14 +222,14 @@ describe('Parzen estimator', () => {
         const u = (0.1 + (0.3 - 0.1) * (i + 0.5) / 1000);
         mass += Math.exp(est.logMarginal(0, u)) * (0.2 / 1000);
       }
-      // A fifth of the range; the multivariate bandwidth (0.2·n^(−1/6) of the range) is the wider one.
+      // A fifth of the range; the Scott bandwidth (0.2·n^(−1/6) of the range) is the wider one.
       assert.ok(mass > 2 * 0.2, `P(−4 < x < −2) = ${mass} should be well above its uniform share`);
       assert.ok(est.logMarginal(1, 1) > est.logMarginal(1, 3) && est.logMarginal(1, 3) > est.logMarginal(1, 0));
     }
   });
 
   it('without observations it is the prior alone, whatever the prior weight', () => {
-    const est = new ParzenEstimator(axesOf(MIXED), [], [], { ...UNIVARIATE, priorWeight: 0 });
+    const est = new ParzenEstimator(axesOf(MIXED), [], [], { ...NEIGHBOUR, priorWeight: 0 });
     assert.equal(est.size, 1);
     close(Math.exp(est.logMarginal(5, 2)), 1 / 3, 1e-12);
   });
@@ -270,8 +270,9 @@ describe('good/bad split', () => {
     assert.deepEqual(s.below.map((t) => t.id), [1, 2]);
   });
 
-  it("Optuna's default gamma and weights", () => {
-    assert.deepEqual([1, 10, 11, 100, 300].map(defaultGamma), [1, 1, 2, 10, 25]);
+  it("default gamma (15%, at most 25) and Optuna's default weights", () => {
+    assert.deepEqual([1, 10, 11, 100, 300].map(defaultGamma), [1, 2, 2, 15, 25]);
+    assert.deepEqual([1, 10, 11, 100, 300].map(gammaFraction(0.1)), [1, 1, 2, 10, 25]);
     assert.deepEqual(defaultWeights(3), [1, 1, 1]);
     const w = defaultWeights(30);
     assert.equal(w.length, 30);

@@ -62,10 +62,11 @@ describe('tpe sampler', () => {
         anySpace,
         fc.array(fc.constantFrom('complete', 'complete', 'complete', 'failed', 'pruned', 'pending'), { minLength: 5, maxLength: 25 }),
         fc.boolean(),
+        fc.constantFrom<'neighbour' | 'scott'>('neighbour', 'scott'),
         fc.constantFrom<Direction>('minimize', 'maximize'),
         fc.integer({ min: 0, max: 1000 }),
-        (space, outcomes, multivariate, direction, seed) => {
-          const sampler = createTpeSampler({ multivariate, nStartupTrials: 3 });
+        (space, outcomes, multivariate, bandwidth, direction, seed) => {
+          const sampler = createTpeSampler({ multivariate, bandwidth, nStartupTrials: 3 });
           const trials: Trial[] = [];
           outcomes.forEach((outcome, id) => {
             const params = suggest(sampler, space, trials, seed, direction);
@@ -231,12 +232,13 @@ describe('tpe sampler', () => {
 
   it('is registered as tpe and checks options from a config', () => {
     assert.equal(createSampler('tpe').name, 'tpe');
-    assert.equal(createSampler('tpe', { multivariate: false, nStartupTrials: 4, gamma: 0.2 }).name, 'tpe');
+    assert.equal(createSampler('tpe', { multivariate: false, bandwidth: 'scott', nStartupTrials: 4, gamma: 0.2 }).name, 'tpe');
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ nStartupTrials: -1 }, 'nStartupTrials'],
       [{ nEiCandidates: 0 }, 'nEiCandidates'],
       [{ nEiCandidates: 2.5 }, 'nEiCandidates'],
       [{ multivariate: 'yes' }, 'multivariate'],
+      [{ bandwidth: 'wide' }, 'bandwidth'],
       [{ gamma: 1.5 }, 'gamma'],
       [{ gamma: 'sqrt' }, 'gamma'],
       [{ priorWeight: -1 }, 'priorWeight'],

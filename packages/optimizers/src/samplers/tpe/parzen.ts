@@ -2,18 +2,24 @@
  * A Parzen estimator over the axes of a space: a weighted mixture of one kernel per observed point
  * plus one broad prior kernel. On a numeric axis a kernel is a Gaussian truncated to [0, 1] (a
  * discrete axis scores a value by the kernel's mass over the value's cell); on a categorical axis it
- * is a smoothed one-hot distribution. Bandwidths follow Optuna's TPE: univariate ones from the gaps
- * between neighbouring points (Bergstra et al. 2011), multivariate ones from a Scott-like rule of
- * the number of points (Falkner et al. 2018), both clipped from below by the "magic clip"
- * 1/min(100, 1 + kernels) so that a few close points never collapse the density to spikes.
+ * is a smoothed one-hot distribution. Bandwidths come from one of two rules: per point and axis,
+ * the gaps to its neighbours along that axis (hyperopt's rule, Bergstra et al. 2011; Optuna's
+ * univariate TPE), or one Scott-like width 0.2·n^(−1/(dims+4)) for all (Falkner et al. 2018;
+ * Optuna's multivariate TPE). Both are clipped from below by the "magic clip" 1/min(100, 1 + kernels)
+ * so that a few close points never collapse the density to spikes.
+ *
+ * The same mixture serves both TPE variants: the univariate one uses each axis's marginal (draw a
+ * kernel per axis), the multivariate one the joint density (one kernel for all axes of a draw).
  */
 import type { Rng } from '../../rng';
 import { snap, type Axis, type Coords } from './axes';
 import { logNormalMass, sampleTruncatedNormal } from './normal';
 
+export type BandwidthRule = 'neighbour' | 'scott';
+
 export interface ParzenOptions {
-  /** One joint kernel per point (true) or a separate mixture per axis (false): changes only the bandwidth rule here. */
-  multivariate: boolean;
+  /** How kernel widths are set on numeric axes (see above). */
+  bandwidth: BandwidthRule;
   /** Weight of the prior kernel (uniform-ish over the whole axis), relative to an observation's weight of ~1. */
   priorWeight: number;
   /** Floor the bandwidths at 1/min(100, 1 + kernels) of the axis (Optuna's `consider_magic_clip`). */
@@ -87,9 +93,10 @@ export class ParzenEstimator {
     this.kernels = axes.map((axis, d) => {
       const column = points.map((p) => p[d] as number);
       if (axis.kind === 'categorical') return categoricalKernels(column, axis.size, usePrior, priorWeight);
-      const sigmas = options.multivariate
-        ? multivariateSigmas(n, axes.length)
-        : univariateSigmas(column, usePrior, options.considerEndpoints);
+      const sigmas =
+        options.bandwidth === 'scott'
+          ? scottSigmas(n, axes.length)
+          : neighbourSigmas(column, usePrior, options.considerEndpoints);
       return numericKernels(column, sigmas, usePrior, options.magicClip, axis.cell);
     });
     this.scratch = new Float64Array(this.size);
@@ -197,7 +204,7 @@ export function logSumExp(xs: ArrayLike<number>): number {
  * Hyperopt's rule: each point's bandwidth is the larger gap to its neighbours among the points, the
  * prior's centre and the axis ends; the outermost points use their inner gap unless `considerEndpoints`.
  */
-function univariateSigmas(mus: readonly number[], withPrior: boolean, considerEndpoints: boolean): number[] {
+function neighbourSigmas(mus: readonly number[], withPrior: boolean, considerEndpoints: boolean): number[] {
   const n = mus.length;
   const centres = withPrior ? [...mus, 0.5] : [...mus];
   const order = centres.map((_, i) => i).sort((i, j) => (centres[i] as number) - (centres[j] as number));
@@ -218,7 +225,7 @@ function univariateSigmas(mus: readonly number[], withPrior: boolean, considerEn
 }
 
 /** One bandwidth for all points, shrinking as n^(−1/(dims+4)) like Scott's rule. */
-function multivariateSigmas(n: number, dims: number): number[] {
+function scottSigmas(n: number, dims: number): number[] {
   const sigma = SIGMA0_MAGNITUDE * Math.max(n, 1) ** (-1 / (dims + 4));
   return new Array<number>(n).fill(sigma);
 }

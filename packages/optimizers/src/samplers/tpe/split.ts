@@ -10,8 +10,13 @@ import { lossOf, type Direction, type Trial } from '../../types';
 /** Number of good trials given the number of finished (complete or pruned) ones. */
 export type GammaFn = (nFinished: number) => number;
 
-/** Optuna's default: the best 10%, at most 25. */
-export const defaultGamma: GammaFn = (n) => Math.min(Math.ceil(0.1 * n), 25);
+/** The best fraction γ of the finished trials, at least one and at most 25 (Optuna's cap). */
+export function gammaFraction(fraction: number): GammaFn {
+  return (n) => Math.min(Math.ceil(fraction * n), 25);
+}
+
+/** The best 15%: a little more than Optuna's 10%, which measured better at 50-trial budgets (see tpe.ts). */
+export const defaultGamma: GammaFn = gammaFraction(0.15);
 
 /**
  * Optuna's default point weights, for points in trial order: equal up to 25 points, beyond that the
