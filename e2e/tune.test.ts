@@ -5,37 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { irisYaml, readJsonl } from './iris';
 import { TempWorkspace } from './workspace';
 
-const TUNE_YAML = `# iris sweep used by the e2e tests
-data:
-  path: data/iris.csv
-  header: true
-  label: species
-  validation: { split: 0.3, stratify: true, seed: 1 }
-  scale: standard
-model:
-  layers:
-    - dense: { units: \${units}, activation: \${activation} }
-    - dense: { units: 3, activation: softmax }
-training:
-  epochs: 4
-  batchSize: 16
-  optimizer: { name: adam, learningRate: \${lr} }
-space:
-  lr:         { type: float, low: 1.0e-3, high: 1.0e-1, log: true }
-  units:      { type: int, low: 4, high: 32 }
-  activation: { type: categorical, choices: [relu, tanh] }
-objective: { metric: val_accuracy, direction: maximize }
-search: { algorithm: random, trials: 3, parallelism: 2, seed: 7 }
-`;
-
-function readJsonl(path: string): Array<Record<string, unknown>> {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+const TUNE_YAML = irisYaml();
 
 describe('nx run <project>:tune in a fresh workspace', () => {
   let ws: TempWorkspace;
@@ -100,6 +73,15 @@ describe('nx run <project>:tune in a fresh workspace', () => {
     assert.equal(metrics.params.activation, 'tanh');
     assert.equal(metrics.epochs.length, 4);
     assert.ok(existsSync(`${out}/model.json`));
+  });
+
+  test('train without params trains the tune target\'s best trial', () => {
+    const r = ws.nx(['run', 'iris:train']);
+    assert.equal(r.code, 0, r.output);
+    const best = JSON.parse(readFileSync(ws.path('dist/hpo/iris/tune/best.json'), 'utf8'));
+    const metrics = JSON.parse(readFileSync(ws.path('dist/hpo/iris/train/metrics.json'), 'utf8'));
+    assert.deepEqual(metrics.params, best.params);
+    assert.equal(metrics.source, `best trial ${best.trial} of tune`);
   });
 
   test('grid search over a small grid runs each point once', () => {

@@ -128,10 +128,12 @@ export function inferTargets(
     [trainTarget]: {
       executor: '@nx-hpo/plugin:train',
       cache: true,
-      inputs,
+      // Trains the tune target's winner: its best.json is an input, so a new winner retrains.
+      dependsOn: [tuneTarget],
+      inputs: [...inputs, { dependentTasksOutputFiles: '**/best.json' }],
       outputs: [trainOut],
-      options: { config },
-      metadata: { description: `Train one configuration of ${basename(tuneFile)}`, technologies: ['tensorflow'] },
+      options: { config, params: 'best' },
+      metadata: { description: `Train the best configuration found by ${tuneTarget} (or given params)`, technologies: ['tensorflow'] },
     },
   };
   // A folder holding only a tune.yaml (no project.json / package.json) becomes a project of its own.

@@ -12,7 +12,8 @@ import { serializeModel, type ModelArtifacts } from '../training/save';
 import type { Backend } from '../training/backend';
 
 export interface TrialRun {
-  value: number;
+  /** The objective; undefined only when not required (a full fit has no validation metrics). */
+  value: number | undefined;
   history: EpochLog[];
   final: Record<string, number>;
   model: ModelArtifacts;
@@ -25,6 +26,8 @@ export interface RunTrialOptions {
   seed: number;
   backend: Backend;
   onEpoch?: (log: EpochLog) => void;
+  /** Fail when the objective metric is missing (default true). */
+  requireObjective?: boolean;
 }
 
 export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
@@ -42,6 +45,9 @@ export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
   try {
     const metric = config.objective.metric;
     const value = result.final[metric];
+    if (value === undefined && opts.requireObjective === false) {
+      return { value, history: result.history, final: result.final, model: await serializeModel(result.model) };
+    }
     if (value === undefined) {
       throw new Error(`training produced no '${metric}' (it reports ${Object.keys(result.final).join(', ')})`);
     }

@@ -19,7 +19,7 @@ export interface TrialTask {
 }
 
 export type TrialTaskResult =
-  | ({ ok: true; backend: string; durationMs: number } & TrialRun)
+  | ({ ok: true; backend: string; durationMs: number; value: number } & Omit<TrialRun, 'value'>)
   /** A user-caused error (bad model for the data, …): the sweep stops with this one-line message. */
   | { ok: false; userError: string };
 
@@ -42,8 +42,9 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
   const started = Date.now();
   try {
     const { config, dataset } = prepare(task.configFile);
-    const run = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend });
-    return { ok: true, ...run, backend: backend.backend, durationMs: Date.now() - started };
+    const { value, ...run } = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend });
+    if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
+    return { ok: true, ...run, value, backend: backend.backend, durationMs: Date.now() - started };
   } catch (e) {
     // Error subclasses lose their identity crossing the thread boundary, so send the formatted line.
     if (isUserError(e)) return { ok: false, userError: e.format() };

@@ -1,11 +1,15 @@
-/** `@nx-hpo/plugin:train` — train one configuration of a tune.yaml and save the model. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+/**
+ * `@nx-hpo/plugin:train` — train one configuration of a tune.yaml and save the model: the space's
+ * defaults, given parameters, or (`params: best`) the winner of the tune target.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { defaultParams } from '@nx-hpo/optimizers';
+import { defaultParams, type Params } from '@nx-hpo/optimizers';
 import { loadTuneConfig, parseParamOverrides } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { prepareDataset } from '../../data/dataset';
+import { UserError } from '../../errors';
 import { selectBackend } from '../../training/backend';
 import { writeModel } from '../../training/save';
 import type { EpochLog } from '../../training/train';
@@ -24,31 +28,61 @@ export default async function trainExecutor(
   try {
     const file = isAbsolute(options.config) ? options.config : join(context.root, options.config);
     config = loadTuneConfig(file);
-    const params = { ...defaultParams(config.space), ...parseParamOverrides(options.params, config.space) };
+    const chosen = chooseParams(options, context, config);
+    const params = { ...defaultParams(config.space), ...chosen.params };
     const seed = options.seed ?? trainingSeed(config);
-    const dataset = prepareDataset(config.data);
+    const fit = options.fit ?? 'train';
+    const dataset = prepareDataset(config.data, { fit });
     const backend = await selectBackend(options.backend ?? 'auto');
     console.log(`backend: ${backend.backend}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`);
-    console.log(`training ${JSON.stringify(params)}  seed ${seed}  ${dataset.nTrain} train / ${dataset.nVal} validation rows`);
+    console.log(`training ${chosen.source}: ${JSON.stringify(params)}`);
+    console.log(`seed ${seed}, fit ${fit}: ${dataset.nTrain} training rows${dataset.nVal ? `, ${dataset.nVal} validation rows` : ''}`);
     const epochs = (config.training as { epochs?: number }).epochs;
-    const run = await runTrial({ config, dataset, params, seed, backend, onEpoch: (log) => console.log(epochLine(log, epochs)) });
+    const run = await runTrial({ config, dataset, params, seed, backend, requireObjective: fit !== 'full', onEpoch: (log) => console.log(epochLine(log, epochs)) });
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     mkdirSync(outputDir, { recursive: true });
     writeModel(outputDir, run.model);
     const metrics = {
       params,
+      source: chosen.source,
       seed,
+      fit,
       backend: backend.backend,
-      objective: { metric: config.objective.metric, direction: config.objective.direction, value: run.value },
+      objective: { metric: config.objective.metric, direction: config.objective.direction, value: run.value ?? null },
       final: run.final,
       epochs: run.history,
     };
     writeFileSync(join(outputDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    console.log(`${config.objective.metric}=${formatValue(run.value)}  model and metrics.json written to ${outputDir}`);
+    const summary = run.value === undefined ? '' : `${config.objective.metric}=${formatValue(run.value)}  `;
+    console.log(`${summary}model and metrics.json written to ${relative(context.root, outputDir) || '.'}`);
     return { success: true };
   } catch (e) {
     return reportFailure(locateInConfig(e, config), options.verbose);
   }
+}
+
+/** Which parameters to train: the tune target's best, the given ones, or none (defaults). */
+function chooseParams(options: TrainExecutorOptions, context: ExecutorContext, config: TuneConfig): { params: Params; source: string } {
+  if (options.params !== 'best') {
+    const given = parseParamOverrides(options.params, config.space);
+    return { params: given, source: Object.keys(given).length ? 'given parameters' : 'default parameters' };
+  }
+  const tuneTarget = options.tuneTarget ?? (context.targetName ?? 'train').replace(/^train/, 'tune');
+  const project = context.projectName ? context.projectsConfigurations?.projects[context.projectName] : undefined;
+  const tuneOptions = (project?.targets?.[tuneTarget]?.options ?? {}) as { outputPath?: string };
+  const tuneOutput =
+    tuneOptions.outputPath ?? config.output ?? join('dist', 'hpo', context.projectName ?? 'project', tuneTarget);
+  const bestFile = join(context.root, tuneOutput, 'best.json');
+  if (!existsSync(bestFile)) {
+    throw new UserError(
+      `params: best needs ${relative(context.root, bestFile)}, which does not exist: run \`nx run ${context.projectName}:${tuneTarget}\` first (the inferred train target depends on it)`,
+    );
+  }
+  const best = JSON.parse(readFileSync(bestFile, 'utf8')) as { trial?: number; params?: Record<string, unknown> };
+  if (!best.params) throw new UserError(`${relative(context.root, bestFile)} holds no params`);
+  // Checked against the current space: a stale best.json from an edited space is an error, not a guess.
+  const params = parseParamOverrides(best.params, config.space);
+  return { params, source: `best trial ${best.trial ?? '?'} of ${tuneTarget}` };
 }
 
 function epochLine(log: EpochLog, epochs: number | undefined): string {

@@ -5,4 +5,6 @@ export interface TrainExecutorOptions {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   outputPath?: string;
   verbose?: boolean;
+  tuneTarget?: string;
+  fit?: 'train' | 'full';
 }
