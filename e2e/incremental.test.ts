@@ -194,45 +194,45 @@ describe('sweeps shared across CI machines through the remote cache', () => {
     for (const ws of workspaces) ws.dispose();
   });
 
-  test('a second machine trains 0 trials', () => {
+  test('a second machine trains 0 trials', async () => {
     const a = machine({ trials: 4, seed: 11 });
-    const r1 = a.nx(['run', 'iris:tune'], env(server.writeToken));
+    const r1 = await a.nxAsync(['run', 'iris:tune'], env(server.writeToken));
     assert.equal(r1.code, 0, r1.output);
     assert.deepEqual(trainedReused(r1.output), { trained: 4, reused: 0 });
     assert.equal(server.trialKeys().length, 4);
     // A comment makes Nx's own task hash differ, so the task really runs on machine b.
     const b = machine({ trials: 4, seed: 11 });
     b.write('apps/iris/tune.yaml', '# machine b\n' + irisYaml({ trials: 4, seed: 11 }));
-    const r2 = b.nx(['run', 'iris:tune'], env(server.readToken));
+    const r2 = await b.nxAsync(['run', 'iris:tune'], env(server.readToken));
     assert.equal(r2.code, 0, r2.output);
     assert.deepEqual(trainedReused(r2.output), { trained: 0, reused: 4 });
   });
 
-  test('shards 1/2 and 2/2 on two machines, then an unsharded run on a third trains 0', () => {
+  test('shards 1/2 and 2/2 on two machines, then an unsharded run on a third trains 0', async () => {
     const o = { trials: 6, seed: 23 };
-    const s1 = machine(o).nx(['run', 'iris:tune', '--shard=1/2'], env(server.writeToken));
+    const s1 = await machine(o).nxAsync(['run', 'iris:tune', '--shard=1/2'], env(server.writeToken));
     assert.equal(s1.code, 0, s1.output);
-    const s2 = machine(o).nx(['run', 'iris:tune', '--shard=2/2'], env(server.writeToken));
+    const s2 = await machine(o).nxAsync(['run', 'iris:tune', '--shard=2/2'], env(server.writeToken));
     assert.equal(s2.code, 0, s2.output);
     assert.equal(trainedReused(s1.output).trained + trainedReused(s2.output).trained, 6);
     const c = machine(o);
     c.write('apps/iris/tune.yaml', '# merge\n' + irisYaml(o));
-    const merge = c.nx(['run', 'iris:tune'], env(server.readToken));
+    const merge = await c.nxAsync(['run', 'iris:tune'], env(server.readToken));
     assert.equal(merge.code, 0, merge.output);
     assert.deepEqual(trainedReused(merge.output), { trained: 0, reused: 6 });
     assert.equal(readJsonl(c.path('dist/hpo/iris/tune/trials.jsonl')).length, 6);
   });
 
-  test('--shard with an adaptive algorithm is refused with a clear error', () => {
+  test('--shard with an adaptive algorithm is refused with a clear error', async () => {
     const ws = machine({ trials: 4, algorithm: 'tpe' });
-    const r = ws.nx(['run', 'iris:tune', '--shard=1/2']);
+    const r = await ws.nxAsync(['run', 'iris:tune', '--shard=1/2']);
     assert.notEqual(r.code, 0);
     assert.match(r.output, /--shard splits only static sweeps \(random, grid\)/);
   });
 
-  test('an unreachable cache server: one warning, the sweep still succeeds', () => {
+  test('an unreachable cache server: one warning, the sweep still succeeds', async () => {
     const ws = machine({ trials: 2, seed: 31 });
-    const r = ws.nx(['run', 'iris:tune'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://127.0.0.1:9', NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'x' });
+    const r = await ws.nxAsync(['run', 'iris:tune'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://127.0.0.1:9', NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'x' });
     // Nx itself may complain about its own cache; the sweep must have run and succeeded.
     assert.match(r.output, /2 trained, 0 reused/, r.output);
     assert.equal((r.output.match(/remote cache .* unreachable/g) ?? []).length, 1);

@@ -2,7 +2,7 @@
  * A throw-away Nx workspace for end-to-end tests: real files on disk, `nx` run as a user would,
  * with this repo's node_modules linked in (the registry is not reachable from tests).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -52,25 +52,40 @@ export class TempWorkspace {
     return join(this.root, ...parts);
   }
 
+  private nxCommand(args: string[], env: Record<string, string>) {
+    return {
+      argv: [join(this.root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args],
+      options: {
+        cwd: this.root,
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', ...env },
+      },
+    };
+  }
+
+  /** Runs nx and waits; blocks this process's event loop (use nxAsync when this process serves requests). */
   nx(args: string[], env: Record<string, string> = {}): NxResult {
-    const r = spawnSync(process.execPath, [join(this.root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], {
-      cwd: this.root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_TUI: 'false',
-        NX_SKIP_NX_CACHE: undefined,
-        CI: 'true',
-        FORCE_COLOR: '0',
-        ...env,
-      } as NodeJS.ProcessEnv,
-      timeout: 10 * 60 * 1000,
-    });
+    const { argv, options } = this.nxCommand(args, env);
+    const r = spawnSync(process.execPath, argv, { ...options, encoding: 'utf8', timeout: 10 * 60 * 1000 });
     const stdout = r.stdout ?? '';
     const stderr = r.stderr ?? '';
     return { code: r.status ?? 1, stdout, stderr, output: stdout + stderr };
+  }
+
+  /** Runs nx without blocking this process (e.g. while a test server in this process answers it). */
+  nxAsync(args: string[], env: Record<string, string> = {}): Promise<NxResult> {
+    const { argv, options } = this.nxCommand(args, env);
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, argv, options);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60 * 1000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 1, stdout, stderr, output: stdout + stderr });
+      });
+    });
   }
 
   dispose(): void {
