@@ -223,18 +223,12 @@ describe('sweeps shared across CI machines through the remote cache', () => {
     assert.equal(readJsonl(c.path('dist/hpo/iris/tune/trials.jsonl')).length, 6);
   });
 
+  // An unreachable server is covered by packages/hpo-plugin/test/remote-cache.test.ts: Nx itself
+  // refuses to run any task when its own remote cache is down, so it cannot be shown through nx.
   test('--shard with an adaptive algorithm is refused with a clear error', async () => {
     const ws = machine({ trials: 4, algorithm: 'tpe' });
     const r = await ws.nxAsync(['run', 'iris:tune', '--shard=1/2']);
     assert.notEqual(r.code, 0);
     assert.match(r.output, /--shard splits only static sweeps \(random, grid\)/);
-  });
-
-  test('an unreachable cache server: one warning, the sweep still succeeds', async () => {
-    const ws = machine({ trials: 2, seed: 31 });
-    const r = await ws.nxAsync(['run', 'iris:tune'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://127.0.0.1:9', NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: 'x' });
-    // Nx itself may complain about its own cache; the sweep must have run and succeeded.
-    assert.match(r.output, /2 trained, 0 reused/, r.output);
-    assert.equal((r.output.match(/remote cache .* unreachable/g) ?? []).length, 1);
   });
 });
