@@ -67,7 +67,7 @@ export class TempWorkspace {
     const { argv, options } = this.nxCommand(args, env);
     const r = spawnSync(process.execPath, argv, { ...options, encoding: 'utf8', timeout: 10 * 60 * 1000 });
     const stdout = r.stdout ?? '';
-    const stderr = r.stderr ?? '';
+    const stderr = (r.stderr ?? '') + (r.error ? `\n[spawn error: ${r.error.message}]` : '') + (r.signal ? `\n[killed by ${r.signal}]` : '');
     return { code: r.status ?? 1, stdout, stderr, output: stdout + stderr };
   }
 

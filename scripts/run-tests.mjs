@@ -30,5 +30,7 @@ const selected = which === 'all' ? [...dirs.unit, ...dirs.e2e] : dirs[which];
 if (!selected) { console.error(`unknown suite '${which}' (unit | e2e | all)`); process.exit(2); }
 const files = selected.flatMap((d) => find(join(root, d))).sort();
 if (files.length === 0) { console.error(`no test files found for '${which}'`); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...extra, ...files], { cwd: root, stdio: 'inherit' });
+// e2e files each run whole sweeps on both cores: one file at a time keeps them from starving each other.
+const concurrency = which === 'e2e' ? ['--test-concurrency=1'] : [];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...extra, ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

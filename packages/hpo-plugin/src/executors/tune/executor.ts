@@ -1,4 +1,5 @@
 /** `@nx-hpo/plugin:tune` — run the hyperparameter search a tune.yaml defines. */
+import { writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
@@ -18,7 +19,13 @@ export default async function tuneExecutor(
 ): Promise<{ success: boolean }> {
   let config: TuneConfig | undefined;
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
+  const onSigint = () => {
+    // Said at once, synchronously: Nx may stop forwarding output as soon as it exits itself.
+    if (!interrupt.signal.aborted) {
+      writeSync(2, '\ninterrupted: abandoning running trials; finished trials are kept in the store. Run the same command again to resume.\n');
+    }
+    interrupt.abort();
+  };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   try {
