@@ -107,4 +107,16 @@ describe('nx run <project>:tune in a fresh workspace', () => {
     assert.match(r.output, /bad\.tune\.yaml:17:\d+: space\.lr(\.low)?: .*'low' \(0\.5\) must be below 'high' \(0\.1\)/);
     assert.doesNotMatch(r.output, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
   });
+
+  test('a YAML that does not parse keeps the graph whole and fails with its position when run', () => {
+    ws.write('apps/iris/broken.tune.yaml', 'data:\n  path: data/iris.csv\nsearch: { algorithm: random, trials: 3\n');
+    const shown = ws.nx(['show', 'project', 'iris', '--json']);
+    assert.equal(shown.code, 0, shown.output);
+    const targets = Object.keys(JSON.parse(shown.stdout).targets);
+    assert.ok(targets.includes('tune') && targets.includes('tune-broken'), targets.join(', '));
+    const r = ws.nx(['run', 'iris:tune-broken']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.output, /broken\.tune\.yaml:\d+:\d+: invalid YAML/);
+    assert.doesNotMatch(r.output, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
+  });
 });
