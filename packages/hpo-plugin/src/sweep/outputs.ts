@@ -21,6 +21,10 @@ export interface TrialRecord {
   reused: boolean;
   /** The trial key (store/trial-key.ts). */
   key?: string;
+  /** Epochs this trial trained in this run (0 when reused from the store). */
+  epochs: number;
+  /** The objective at each epoch the trial reported. */
+  curve: number[];
 }
 
 export interface BestRecord {

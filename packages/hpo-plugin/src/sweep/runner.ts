@@ -129,9 +129,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (t.state === 'complete') {
       const value = t.metrics?.[objective.metric];
       if (value === undefined || !Number.isFinite(value)) return undefined;
-      return { id, params, state: 'complete', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key };
+      return { id, params, state: 'complete', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key, epochs: 0, curve: curveOf(t.history, objective.metric) };
     }
-    if (!retryFailed) return { id, params, state: 'failed', durationMs: t.durationMs, error: t.error, reused: true, key };
+    if (!retryFailed) return { id, params, state: 'failed', durationMs: t.durationMs, error: t.error, reused: true, key, epochs: 0, curve: [] };
     return undefined;
   };
 
@@ -212,7 +212,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       }
       study.tell(t.id, { state: 'failed', error });
       journalAppend({ op: 'tell', id: t.id, state: 'failed', error });
-      record({ id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key }, () => undefined);
+      record({ id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] }, () => undefined);
       return;
     }
     if (outcome.backend !== backend && !warnedBackend) {
@@ -228,7 +228,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     study.tell(t.id, outcome.value);
     journalAppend({ op: 'tell', id: t.id, state: 'complete', value: outcome.value });
     const model = outcome.model;
-    record({ id: t.id, params: t.params, state: 'complete', value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key }, () => model);
+    const history = outcome.history as unknown as Array<Record<string, number>>;
+    record(
+      { id: t.id, params: t.params, state: 'complete', value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs: history.length, curve: curveOf(history, objective.metric) },
+      () => model,
+    );
   };
 
   try {
@@ -371,6 +375,11 @@ export function studyIdentity(config: TuneConfig, backend: string, seed: number)
     options: config.search.options,
     trialConfig: material,
   });
+}
+
+/** The objective's value at each epoch, as the trial reported it. */
+function curveOf(history: Array<Record<string, number>> | undefined, metric: string): number[] {
+  return (history ?? []).map((h) => h[metric]).filter((v): v is number => typeof v === 'number');
 }
 
 /** The training seed is the sweep's seed (or training.seed): equal configs train identically. */
