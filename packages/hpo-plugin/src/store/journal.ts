@@ -12,6 +12,7 @@ import type { Params } from '@nx-hpo/optimizers';
 export type JournalOp =
   | { op: 'ask'; id: number; params: Params }
   | { op: 'tell'; id: number; state: 'complete'; value: number }
+  | { op: 'tell'; id: number; state: 'pruned'; value: number }
   | { op: 'tell'; id: number; state: 'failed'; error: string };
 
 export class StudyJournal {

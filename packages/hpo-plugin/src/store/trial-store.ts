@@ -21,7 +21,8 @@ export const STORE_FORMAT_VERSION = 1;
 export interface StoredTrial {
   key: string;
   params: Params;
-  state: 'complete' | 'failed';
+  /** `pruned`: stopped early by the study's pruner; metrics and history are those it reached. */
+  state: 'complete' | 'failed' | 'pruned';
   /** Final metrics of a complete trial (the objective is read from these, whatever metric is asked). */
   metrics?: Record<string, number>;
   /** Per-epoch metrics. */
@@ -152,9 +153,11 @@ export class TrialStore {
       const dest = this.entryDir(trial.key);
       mkdirSync(join(dest, '..'), { recursive: true });
       if (existsSync(dest)) {
-        // Another run stored a result first: keep it, unless ours completes what failed there.
+        // Another run stored a result first: keep it, unless ours is more complete
+        // (complete > pruned > failed).
         const existing = this.get(trial.key);
-        if (existing && (existing.trial.state === 'complete' || trial.state === 'failed')) return;
+        const rank = { failed: 0, pruned: 1, complete: 2 } as const;
+        if (existing && rank[existing.trial.state] >= rank[trial.state]) return;
         // A damaged or failed entry: move it aside, then put ours in its place.
         const trash = join(this.root, 'tmp', `replaced-${trial.key}-${randomBytes(4).toString('hex')}`);
         renameSync(dest, trash);

@@ -11,7 +11,8 @@ import { csvField, formatDuration, formatParam, formatValue, table } from './for
 export interface TrialRecord {
   id: number;
   params: Params;
-  state: 'complete' | 'failed';
+  state: 'complete' | 'failed' | 'pruned';
+  /** The objective: final for complete trials, last reported for pruned ones. */
   value?: number;
   durationMs: number;
   /** Final-epoch metrics of a complete trial. */
@@ -72,12 +73,14 @@ export class SweepOutputs {
   }
 }
 
-/** Complete trials best-first, then failed ones by id. */
+/** Complete trials best-first, then pruned ones (by the value they reached), then failed ones by id. */
 export function rankTrials(records: TrialRecord[], direction: Direction): TrialRecord[] {
   const sign = direction === 'maximize' ? -1 : 1;
-  const complete = records.filter((r) => r.state === 'complete').sort((a, b) => sign * ((a.value as number) - (b.value as number)) || a.id - b.id);
-  const failed = records.filter((r) => r.state !== 'complete').sort((a, b) => a.id - b.id);
-  return [...complete, ...failed];
+  const byValue = (a: TrialRecord, b: TrialRecord) => sign * ((a.value as number) - (b.value as number)) || a.id - b.id;
+  const complete = records.filter((r) => r.state === 'complete').sort(byValue);
+  const pruned = records.filter((r) => r.state === 'pruned').sort(byValue);
+  const failed = records.filter((r) => r.state === 'failed').sort((a, b) => a.id - b.id);
+  return [...complete, ...pruned, ...failed];
 }
 
 /** The ranked leaderboard printed at the end of a sweep and written into report.md. */
@@ -86,7 +89,7 @@ export function leaderboard(records: TrialRecord[], direction: Direction, metric
   const rows = ranked.map((r, i) => [
     r.state === 'complete' ? String(i + 1) : '-',
     String(r.id),
-    r.state === 'complete' ? formatValue(r.value) : r.state,
+    r.state === 'complete' ? formatValue(r.value) : r.state === 'pruned' ? `${formatValue(r.value)} (pruned @${r.curve.length})` : r.state,
     ...paramNames.map((p) => formatParam(r.params[p])),
     formatDuration(r.durationMs),
   ]);

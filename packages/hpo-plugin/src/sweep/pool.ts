@@ -35,7 +35,8 @@ export class TrialPool {
   }
 
   run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
-    return this.pool.run(task, { signal });
+    // The report port moves to the worker; the shared flag is shared, not copied.
+    return this.pool.run(task, { signal, transferList: task.reports ? [task.reports.port] : [] });
   }
 
   async close(): Promise<void> {

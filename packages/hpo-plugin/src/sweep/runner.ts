@@ -21,6 +21,7 @@ import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
 import { formatDuration, formatValue } from './format';
+import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
 import type { TrialTaskResult } from './worker';
@@ -84,6 +85,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     return trialKey({ model: spec.model, training: spec.training, data: config.data, seed, backend });
   };
 
+  const pruner = (search as { pruner?: unknown }).pruner;
+  const pruning = pruner !== undefined && pruner !== 'none';
   const newStudy = (): Study =>
     createStudy({
       space: config.space,
@@ -91,7 +94,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
-    });
+      ...(pruner ? { pruner } : {}),
+    } as Parameters<typeof createStudy>[0]);
   let study = newStudy();
   const total = Math.min(search.trials, study.remaining ?? Infinity);
   if (study.remaining !== undefined && study.remaining < search.trials) {
@@ -107,6 +111,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   let trained = 0;
   let reused = 0;
   const started = Date.now();
+
+  /** Tells the study (and the journal) a finished trial's outcome. */
+  const tell = (r: TrialRecord) => {
+    if (r.state === 'complete') {
+      study.tell(r.id, r.value as number);
+      journalAppend({ op: 'tell', id: r.id, state: 'complete', value: r.value as number });
+    } else if (r.state === 'pruned') {
+      study.tell(r.id, { state: 'pruned', value: r.value });
+      journalAppend({ op: 'tell', id: r.id, state: 'pruned', value: r.value as number });
+    } else {
+      study.tell(r.id, { state: 'failed', error: r.error ?? 'failed' });
+      journalAppend({ op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed' });
+    }
+  };
 
   const record = (r: TrialRecord, model: () => ModelArtifacts | undefined) => {
     records.push(r);
@@ -130,6 +148,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       const value = t.metrics?.[objective.metric];
       if (value === undefined || !Number.isFinite(value)) return undefined;
       return { id, params, state: 'complete', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key, epochs: 0, curve: curveOf(t.history, objective.metric) };
+    }
+    if (t.state === 'pruned') {
+      // A pruned result answers only a study that prunes; any other study needs the full run.
+      const curve = curveOf(t.history, objective.metric);
+      const value = curve[curve.length - 1];
+      if (!pruning || value === undefined) return undefined;
+      return { id, params, state: 'pruned', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key, epochs: 0, curve };
     }
     if (!retryFailed) return { id, params, state: 'failed', durationMs: t.durationMs, error: t.error, reused: true, key, epochs: 0, curve: [] };
     return undefined;
@@ -210,29 +235,27 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       if (outcome instanceof Error) {
         keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() });
       }
-      study.tell(t.id, { state: 'failed', error });
-      journalAppend({ op: 'tell', id: t.id, state: 'failed', error });
-      record({ id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] }, () => undefined);
+      const failed: TrialRecord = { id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] };
+      tell(failed);
+      record(failed, () => undefined);
       return;
     }
     if (outcome.backend !== backend && !warnedBackend) {
       warnedBackend = true;
       log(`warning: trials ran on '${outcome.backend}', not the expected '${backend}'; they are not stored`);
     }
+    const state = outcome.pruned ? 'pruned' : 'complete';
     if (outcome.backend === backend) {
       keep(
-        { key, params: t.params, state: 'complete', metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
+        { key, params: t.params, state, metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
         outcome.model,
       );
     }
-    study.tell(t.id, outcome.value);
-    journalAppend({ op: 'tell', id: t.id, state: 'complete', value: outcome.value });
     const model = outcome.model;
     const history = outcome.history as unknown as Array<Record<string, number>>;
-    record(
-      { id: t.id, params: t.params, state: 'complete', value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs: history.length, curve: curveOf(history, objective.metric) },
-      () => model,
-    );
+    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs: history.length, curve: curveOf(history, objective.metric) };
+    tell(done);
+    record(done, () => model);
   };
 
   try {
@@ -247,27 +270,31 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         const entry = await lookup(key);
         const hit = fromStore(t.id, t.params, key, entry);
         if (hit) {
-          if (hit.state === 'complete') {
-            study.tell(t.id, hit.value as number);
-            journalAppend({ op: 'tell', id: t.id, state: 'complete', value: hit.value as number });
-          } else {
-            study.tell(t.id, { state: 'failed', error: hit.error ?? 'failed' });
-            journalAppend({ op: 'tell', id: t.id, state: 'failed', error: hit.error ?? 'failed' });
-          }
+          tell(hit);
           record(hit, () => entry?.loadModel());
           continue;
         }
         if (shardSkips(t.id)) continue; // another shard trains it
         const t0 = Date.now();
+        // Each epoch's objective goes to the study, which may prune the trial there and then.
+        const reports = pruning
+          ? openReportChannel((step, value) => {
+              study.report(t.id, step, value);
+              return study.shouldPrune(t.id);
+            })
+          : undefined;
         const task = pool
-          .run({ configFile: config.file, params: t.params, seed, backend: opts.backend }, abort.signal)
+          .run({ configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel }, abort.signal)
           .then(
             (r) => finishTrained(t, key, r, Date.now() - t0),
             (e: unknown) => {
               if (!abort.signal.aborted) finishTrained(t, key, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
             },
           )
-          .finally(() => running.delete(task));
+          .finally(() => {
+            reports?.close();
+            running.delete(task);
+          });
         running.add(task);
       }
       if (running.size === 0) break;
@@ -291,11 +318,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
 
   const board = leaderboard(records, objective.direction, objective.metric, paramNames);
   const failed = records.filter((r) => r.state === 'failed').length;
+  const prunedCount = records.filter((r) => r.state === 'pruned').length;
+  const epochs = records.reduce((n, r) => n + r.epochs, 0);
   const elapsed = formatDuration(Date.now() - started);
   log('');
   log(board);
   log('');
-  log(`${records.length} trials in ${elapsed}: ${trained} trained, ${reused} reused (${records.length - failed} complete, ${failed} failed)`);
+  log(
+    `${records.length} trials in ${elapsed}: ${trained} trained, ${reused} reused ` +
+      `(${records.length - failed - prunedCount} complete, ${prunedCount} pruned, ${failed} failed; ${epochs} epochs trained)`,
+  );
   if (best) {
     outputs.writeBest(best, bestModel());
     log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
@@ -351,7 +383,9 @@ function replayJournal(
         return { ...result, matched: false };
       }
       open.delete(op.id);
-      study.tell(t.id, rec.state === 'complete' ? (rec.value as number) : { state: 'failed', error: rec.error ?? 'failed' });
+      if (rec.state === 'complete') study.tell(t.id, rec.value as number);
+      else if (rec.state === 'pruned') study.tell(t.id, { state: 'pruned', value: rec.value });
+      else study.tell(t.id, { state: 'failed', error: rec.error ?? 'failed' });
       result.records.push({ record: rec, entry });
     }
     result.consumed++;
@@ -405,7 +439,12 @@ export function progressLine(
 ): string {
   const width = String(total).length;
   const head = `trial ${String(done).padStart(width)}/${total}`;
-  const value = r.state === 'complete' ? `${metric}=${formatValue(r.value)}` : `failed: ${r.error ?? 'unknown error'}`;
+  const value =
+    r.state === 'complete'
+      ? `${metric}=${formatValue(r.value)}`
+      : r.state === 'pruned'
+        ? `${metric}=${formatValue(r.value)} pruned at epoch ${r.curve.length}`
+        : `failed: ${r.error ?? 'unknown error'}`;
   const bestPart = best ? `best=${formatValue(best.value)} (trial ${best.trial})` : 'best=-';
   const eta = done < total ? `eta ${formatDuration((elapsedMs / done) * (total - done))}` : `done in ${formatDuration(elapsedMs)}`;
   return `${head}  ${value}  ${bestPart}  ${eta}${r.reused ? '  (reused)' : ''}`;

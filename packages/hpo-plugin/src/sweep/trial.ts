@@ -12,8 +12,10 @@ import { serializeModel, type ModelArtifacts } from '../training/save';
 import type { Backend } from '../training/backend';
 
 export interface TrialRun {
-  /** The objective; undefined only when not required (a full fit has no validation metrics). */
+  /** The objective (its last reported value when pruned); undefined only when not required. */
   value: number | undefined;
+  /** The trial was stopped early because `shouldStop` said so. */
+  pruned: boolean;
   history: EpochLog[];
   final: Record<string, number>;
   model: ModelArtifacts;
@@ -26,6 +28,8 @@ export interface RunTrialOptions {
   seed: number;
   backend: Backend;
   onEpoch?: (log: EpochLog) => void;
+  /** Asked after each epoch with the objective's value then; true stops (prunes) the trial. */
+  shouldStop?: (epoch: number, value: number) => boolean;
   /** Fail when the objective metric is missing (default true). */
   requireObjective?: boolean;
 }
@@ -33,6 +37,8 @@ export interface RunTrialOptions {
 export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
   const { config, dataset, params, seed, backend } = opts;
   const spec = resolveTrial(config, params);
+  const metric = config.objective.metric;
+  let pruned = false;
   const result = await trainModel({
     tf: backend.tf,
     modelSpec: spec.model,
@@ -40,19 +46,26 @@ export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
     dataset,
     seed,
     params,
-    onEpoch: opts.onEpoch,
+    onEpoch: (log) => {
+      opts.onEpoch?.(log);
+      const value = (log as unknown as Record<string, unknown>)[metric];
+      if (opts.shouldStop && typeof value === 'number' && Number.isFinite(value) && opts.shouldStop(log.epoch, value)) {
+        pruned = true;
+        return 'stop';
+      }
+      return undefined;
+    },
   });
   try {
-    const metric = config.objective.metric;
     const value = result.final[metric];
     if (value === undefined && opts.requireObjective === false) {
-      return { value, history: result.history, final: result.final, model: await serializeModel(result.model) };
+      return { value, pruned, history: result.history, final: result.final, model: await serializeModel(result.model) };
     }
     if (value === undefined) {
       throw new Error(`training produced no '${metric}' (it reports ${Object.keys(result.final).join(', ')})`);
     }
     if (!Number.isFinite(value)) throw new Error(`objective ${metric} is ${value}`);
-    return { value, history: result.history, final: result.final, model: await serializeModel(result.model) };
+    return { value, pruned, history: result.history, final: result.final, model: await serializeModel(result.model) };
   } finally {
     result.model.dispose();
   }

@@ -9,6 +9,7 @@ import type { TuneConfig } from '../config/types';
 import { prepareDataset } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
 import { selectBackend, type Backend, type BackendName } from '../training/backend';
+import { reportAndAsk, type ReportChannel } from './reports';
 import { runTrial, type TrialRun } from './trial';
 
 export interface TrialTask {
@@ -16,6 +17,8 @@ export interface TrialTask {
   params: Params;
   seed: number;
   backend: BackendName;
+  /** Where to report each epoch's objective and hear whether to stop (pruning); absent: never stop. */
+  reports?: ReportChannel;
 }
 
 export type TrialTaskResult =
@@ -42,7 +45,9 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
   const started = Date.now();
   try {
     const { config, dataset } = prepare(task.configFile);
-    const { value, ...run } = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend });
+    const reports = task.reports;
+    const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
+    const { value, ...run } = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend, shouldStop });
     if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
     return { ok: true, ...run, value, backend: backend.backend, durationMs: Date.now() - started };
   } catch (e) {
