@@ -6,7 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { addIrisProject, irisYaml, readJsonl, trainedReused } from './iris';
 import { TestCacheServer } from './remote-cache-server';
 import { TempWorkspace } from './workspace';
@@ -142,6 +144,32 @@ describe('what invalidates what', () => {
     const r = ws.nx(['run', 'iris:tune']);
     assert.equal(r.code, 0, r.output);
     assert.deepEqual(trainedReused(r.output), { trained: 4, reused: 0 });
+  });
+});
+
+describe('two runs on one store at the same time', () => {
+  test('both succeed, neither sees a damaged entry, and a third run reuses everything', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'nx-hpo-shared-store-'));
+    const a = new TempWorkspace();
+    const b = new TempWorkspace();
+    const c = new TempWorkspace();
+    try {
+      for (const ws of [a, b, c]) addIrisProject(ws, 'apps/iris', 'iris', { trials: 6, parallelism: 1, seed: 5 });
+      const env = { NX_HPO_STORE: store };
+      const [ra, rb] = await Promise.all([a.nxAsync(['run', 'iris:tune'], env), b.nxAsync(['run', 'iris:tune'], env)]);
+      for (const r of [ra, rb]) {
+        assert.equal(r.code, 0, r.output);
+        assert.doesNotMatch(r.output, /damaged entry/);
+        assert.equal(readJsonl(a.path('dist/hpo/iris/tune/trials.jsonl')).length, 6);
+      }
+      assert.deepEqual(values(a), values(b), 'both report the same results');
+      const rc = c.nx(['run', 'iris:tune'], env);
+      assert.equal(rc.code, 0, rc.output);
+      assert.deepEqual(trainedReused(rc.output), { trained: 0, reused: 6 });
+    } finally {
+      for (const ws of [a, b, c]) ws.dispose();
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 });
 
