@@ -2,8 +2,12 @@
  * Bayesian optimisation with a Gaussian process (algorithm `bayesian`).
  *
  * Each ask:
- * 1. encodes the finished trials (complete, and pruned ones with the value they were stopped at)
- *    into the unit cube (encode.ts) and their losses into warped, standardised targets (outputs.ts);
+ * 1. encodes the complete trials into the unit cube (encode.ts) and their losses into warped,
+ *    standardised targets (outputs.ts). Pruned trials are not observations: their values were
+ *    measured at a smaller budget (fewer epochs) than a complete trial's, and one GP over both would
+ *    read "stopped early" as "this region is poor at full training" with a noise model that knows
+ *    nothing of fidelity. Like Optuna's GPSampler, the model sees complete trials only; pruned ones
+ *    still count as asked, so their exact points are not proposed again;
  * 2. until `initialTrials` of them exist, proposes the next point of a digitally shifted Sobol
  *    sequence over the parameters (a space-filling start);
  * 3. otherwise fits a Matérn-5/2 ARD GP (gp.ts: MAP hyperparameters), adds the running trials as
@@ -42,7 +46,7 @@ import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrio
 import { AUTO_SHIFTS, LOG_SHIFT, OUTPUT_WARPINGS, shiftedLog, warpOutputs, type OutputWarping, type WarpedOutputs } from './outputs';
 
 export interface GpOptions {
-  /** Space-filling (Sobol) points before the model takes over; default min(10, number of parameters + 3). */
+  /** Complete trials before the model takes over (Sobol points until then); default min(10, number of parameters + 3). */
   initialTrials?: number;
   /** Output warping of the losses: 'auto' (default: chosen by the warped-GP likelihood), 'standardize', 'log' or 'rank' (see outputs.ts). */
   outputWarping?: OutputWarping;
@@ -166,12 +170,13 @@ function collect(ctx: SamplerContext, enc: GpEncoding): Observations {
     if (!x) continue;
     if (t.state === 'running') {
       obs.pending.push(x);
-    } else if ((t.state === 'complete' || t.state === 'pruned') && t.value !== undefined && Number.isFinite(t.value)) {
+    } else if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) {
       obs.x.push(x);
       obs.losses.push(lossOf(t.value, ctx.direction));
       obs.ids.push(t.id);
     }
-    // Failed trials say nothing about the objective's value; they only stay in `asked`.
+    // Failed trials say nothing about the objective's value, and pruned ones say it at another
+    // budget (see the module comment); both only stay in `asked`.
   }
   return obs;
 }
