@@ -3,6 +3,10 @@
  *
  *   const study = createStudy({ space, algorithm: 'tpe', direction: 'maximize', seed: 1 });
  *   const t = study.ask(); study.tell(t.id, await evaluate(t.params));
+ *
+ * With early stopping: createStudy({ ..., pruner: { name: 'asha', maxEpochs: 15 } }), then per
+ * epoch study.report(t.id, epoch, value) and, if study.shouldPrune(t.id), stop and
+ * study.tell(t.id, { state: 'pruned' }).
  */
 export type {
   CategoricalParam,
@@ -69,3 +73,38 @@ export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize'
 export { createRandomSampler } from './samplers/random';
 export { createGridSampler } from './samplers/grid';
 export { createGpSampler, type GpOptions } from './samplers/gp';
+export { PRUNERS, createPruner, isPrunerName, type PrunerSpec } from './pruners';
+export type {
+  AshaPrunerConfig,
+  HyperbandPrunerConfig,
+  MedianPrunerConfig,
+  Promotion,
+  PruneContext,
+  Pruner,
+  PrunerConfig,
+  PrunerDefaults,
+  PrunerName,
+} from './pruners/pruner';
+export { createMedianPruner, median, medianShouldPrune, valuesAtStep, type MedianPrunerOptions } from './pruners/median';
+export {
+  amongBest,
+  ashaPromotable,
+  ashaShouldPrune,
+  createAshaPruner,
+  rungSteps,
+  rungValue,
+  rungsOf,
+  survivors,
+  type AshaPrunerOptions,
+  type Ladder,
+  type Rung,
+  type RungEntry,
+} from './pruners/asha';
+export {
+  bracketCycle,
+  createHyperbandPruner,
+  hyperbandBracketOf,
+  hyperbandBrackets,
+  type HyperbandBracket,
+  type HyperbandPrunerOptions,
+} from './pruners/hyperband';

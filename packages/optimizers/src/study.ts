@@ -1,9 +1,12 @@
 /**
  * A Study owns the trials of one search and their states; its sampler decides where to look next.
  * ask() → evaluate → tell() is the whole protocol, and toJSON()/studyFromJSON() let a search stop
- * and resume with exactly the suggestions an uninterrupted one would have made.
+ * and resume with exactly the suggestions an uninterrupted one would have made. With a pruner
+ * (pruners/), report() → shouldPrune() between them stops unpromising trials early.
  */
 import { AlgorithmError, createSampler, type SamplerOptions } from './algorithms';
+import { createPruner, type PrunerSpec } from './pruners';
+import type { PruneContext, Promotion, Pruner, PrunerConfig } from './pruners/pruner';
 import { Rng } from './rng';
 import { isInSpace, validateSpace } from './space';
 import type { Direction, ObserveContext, Params, Sampler, SamplerContext, Space, Trial, TrialState } from './types';
@@ -40,6 +43,16 @@ export interface StudyConfig {
   options?: SamplerOptions;
   /** A ready-made sampler instead of a registered algorithm (tests, experiments). */
   sampler?: Sampler;
+  /**
+   * Early stopping of trials from their reports: `'asha'`, or `{ name: 'asha', ...options }`
+   * (pruners/index.ts). Without one, shouldPrune is always false.
+   */
+  pruner?: PrunerSpec | PrunerConfig | Record<string, unknown>;
+  /**
+   * The steps (epochs) of a complete trial. Only the default of the asha and hyperband pruners'
+   * `maxEpochs`; the resolved pruner config keeps the value, so it is not saved on its own.
+   */
+  maxEpochs?: number;
 }
 
 export interface AskedTrial {
@@ -70,6 +83,12 @@ export interface StudyJSON {
   trials: Trial[];
   /** The sampler's saveState(), when it has learned state of its own. */
   samplerState?: unknown;
+  /**
+   * The pruner's resolved config, when the study has one. Its decisions derive from the trials'
+   * reports, so this is all a restored study needs to decide as the original would. (An optional
+   * field: version-1 files without it still read, as studies without a pruner.)
+   */
+  pruner?: PrunerConfig;
 }
 
 const DIRECTIONS: readonly Direction[] = ['minimize', 'maximize'];
@@ -92,7 +111,10 @@ export class Study {
   readonly direction: Direction;
   readonly seed: number;
   readonly options: SamplerOptions;
+  /** The pruner's resolved config (defaults filled in), or undefined without a pruner. */
+  readonly pruner: PrunerConfig | undefined;
   private readonly sampler: Sampler;
+  private readonly prunerImpl: Pruner | undefined;
   private readonly capacity: number | undefined;
   private readonly _trials: Trial[] = [];
 
@@ -109,6 +131,14 @@ export class Study {
     this.options = copyJson(config.options ?? {});
     this.sampler = config.sampler ?? createSampler(config.algorithm ?? 'random', this.options);
     this.algorithm = config.sampler ? config.sampler.name : (config.algorithm ?? 'random');
+    if (config.maxEpochs !== undefined && !(typeof config.maxEpochs === 'number' && Number.isFinite(config.maxEpochs) && config.maxEpochs > 0)) {
+      throw new AlgorithmError(`'maxEpochs' must be a number above 0 (got ${JSON.stringify(config.maxEpochs)})`, ['maxEpochs']);
+    }
+    this.prunerImpl =
+      config.pruner === undefined
+        ? undefined
+        : createPruner(config.pruner, config.maxEpochs === undefined ? {} : { maxEpochs: config.maxEpochs });
+    this.pruner = this.prunerImpl ? copyJson(this.prunerImpl.config) : undefined;
     // Asked once, up front: a grid over a float without step/values fails here, not mid-search.
     this.capacity = this.sampler.capacity?.(this.space);
   }
@@ -123,7 +153,10 @@ export class Study {
     return this.capacity === undefined ? undefined : Math.max(0, this.capacity - this._trials.length);
   }
 
-  /** The best complete trial by direction (ties go to the lowest id), or undefined before any. */
+  /**
+   * The best complete trial by direction (ties go to the lowest id), or undefined before any.
+   * Pruned trials never count: their values are at a smaller budget than a complete trial's.
+   */
   get best(): BestTrial | undefined {
     let best: Trial | undefined;
     for (const t of this._trials) {
@@ -228,12 +261,27 @@ export class Study {
   }
 
   /**
-   * Whether a running trial should stop early given its reports. A hook for the pruners of a later
-   * issue: without a pruner it is always false.
+   * Whether a running trial should stop early, judged by the study's pruner at the trial's latest
+   * report (call it after each report, as in Optuna). Always false without a pruner, before any
+   * report, and for a trial that is no longer running. Throws for an unknown id. Stopping is up to
+   * the caller: tell(id, { state: 'pruned' }) then records the trial with its curve.
    */
   shouldPrune(id: number): boolean {
-    this.trial(id);
-    return false;
+    const t = this.trial(id);
+    if (this.prunerImpl === undefined || t.state !== 'running') return false;
+    return this.prunerImpl.shouldPrune(t, this.pruneContext());
+  }
+
+  /**
+   * Pruned trials that successive halving (asha, hyperband) would now resume to a higher rung:
+   * see ashaPromotable. Empty for other pruners or none. Resuming is the caller's business.
+   */
+  promotable(): Promotion[] {
+    return this.prunerImpl?.promotable?.(this.pruneContext()) ?? [];
+  }
+
+  private pruneContext(): PruneContext {
+    return { direction: this.direction, trials: this._trials, seed: this.seed };
   }
 
   /** Everything needed to resume: plain JSON (copies, not live objects). */
@@ -250,6 +298,7 @@ export class Study {
     };
     const state = this.sampler.saveState?.();
     if (state !== undefined) json.samplerState = copyJson(state);
+    if (this.pruner !== undefined) json.pruner = copyJson(this.pruner);
     return json;
   }
 
@@ -330,6 +379,15 @@ export function studyFromJSON(json: unknown, overrides: { sampler?: Sampler } = 
   } catch (e) {
     fail('space', (e as Error).message);
   }
+  let pruner: PrunerConfig | undefined;
+  if (data.pruner !== undefined) {
+    try {
+      pruner = createPruner(data.pruner as Record<string, unknown>).config;
+    } catch (e) {
+      if (!(e instanceof AlgorithmError)) throw e;
+      fail(e.path.length > 0 ? e.path.join('.') : 'pruner', e.message);
+    }
+  }
   const study = new Study({
     space,
     algorithm: data.algorithm,
@@ -337,6 +395,7 @@ export function studyFromJSON(json: unknown, overrides: { sampler?: Sampler } = 
     seed: data.seed,
     options: (data.options ?? {}) as SamplerOptions,
     ...(overrides.sampler ? { sampler: overrides.sampler } : {}),
+    ...(pruner ? { pruner } : {}),
   });
   const trials = data.trials.map((t: unknown, i: number) => readTrial(t, i, study.space));
   study.restore(trials, data.samplerState);
@@ -349,5 +408,5 @@ export interface CreateStudy {
   fromJSON: typeof studyFromJSON;
 }
 
-/** `createStudy({ space, algorithm, direction, seed, options })`; `createStudy.fromJSON(json)` resumes one. */
+/** `createStudy({ space, algorithm, direction, seed, options, pruner })`; `createStudy.fromJSON(json)` resumes one. */
 export const createStudy: CreateStudy = Object.assign((config: StudyConfig) => new Study(config), { fromJSON: studyFromJSON });
