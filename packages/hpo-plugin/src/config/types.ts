@@ -106,24 +106,100 @@ export interface ModuleModelSpec {
 
 export type ModelSpec = LayersModelSpec | ModuleModelSpec;
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
+export type OptimizerName =
+  | 'sgd'
+  | 'momentum'
+  | 'adam'
+  | 'adamax'
+  | 'rmsprop'
+  | 'adagrad'
+  | 'adadelta'
+  /** SGD with hypergradient descent on the learning rate (Baydin et al., 2018). */
+  | 'sgd-hd'
+  /** Adam with hypergradient descent on the learning rate (Baydin et al., 2018). */
+  | 'adam-hd';
 
+/** Unset fields take the defaults the schema describes (applied by the training layer). */
 export interface OptimizerSpec {
   name: OptimizerName;
+  /** The (initial, for schedules and the -hd optimizers) learning rate. */
   learningRate: number;
-  /** momentum, rmsprop */
+  /** momentum (default 0.9), rmsprop (default 0) */
   momentum?: number;
-  /** momentum (useNesterov) */
+  /** momentum (useNesterov, default false) */
   nesterov?: boolean;
-  /** adam */
+  /** adam, adamax, adam-hd (defaults 0.9 and 0.999) */
   beta1?: number;
   beta2?: number;
-  /** adam, rmsprop */
+  /** adam, adamax, adam-hd, rmsprop, adadelta (default 1e-7) */
   epsilon?: number;
-  /** rmsprop's decay (YAML accepts `decay` as another name; it arrives here as `rho`). */
+  /** rmsprop's decay (default 0.9; YAML accepts `decay` as another name, it arrives here as `rho`); adadelta's (default 0.95). */
   rho?: number;
-  /** adagrad */
+  /** rmsprop: normalise by the centred second moment (default false) */
+  centered?: boolean;
+  /** adagrad (default 0.1) */
   initialAccumulatorValue?: number;
+  /** sgd-hd (default 0.001), adam-hd (default 1e-7): the hypergradient learning rate β. */
+  hypergradientLr?: number;
+}
+
+export type ScheduleName = 'constant' | 'step' | 'exponential' | 'inverseTime' | 'cosine' | 'reduceOnPlateau';
+
+/** Linear warm-up in front of a schedule: the rate climbs to learningRate over `epochs` epochs, batch by batch. */
+export interface WarmupSpec {
+  /** Whole epochs, fewer than training.epochs. */
+  epochs: number;
+  /** The first batch trains at learningRate × (startFactor + (1 − startFactor) / warm-up batches); default 0. */
+  startFactor?: number;
+}
+
+/**
+ * A learning-rate schedule (`training.schedule`). Times are in epochs counted from the end of the
+ * warm-up. Which fields apply depends on `name` (the schema lists them per schedule).
+ */
+export interface ScheduleSpec {
+  name: ScheduleName;
+  warmup?: WarmupSpec;
+  /** step: epochs between decays (required). */
+  every?: number;
+  /** step (default 0.1): factor per `every` epochs; exponential (required): factor per epoch. */
+  gamma?: number;
+  /** inverseTime (required): lr = learningRate / (1 + decay × t). */
+  decay?: number;
+  /** cosine: epochs of the first cycle (default: the rest of training, no restarts). */
+  period?: number;
+  /** cosine: each cycle is this many times longer than the one before (default 1). */
+  periodMult?: number;
+  /** cosine: the rate at the end of a cycle, as a fraction of learningRate (default 0). */
+  minFactor?: number;
+  /** exponential, inverseTime (default epoch), cosine (default batch): when the rate changes. */
+  per?: 'epoch' | 'batch';
+  /** reduceOnPlateau: the metric watched (default val_loss). */
+  metric?: MetricName;
+  /** reduceOnPlateau: factor applied on a plateau (default 0.1). */
+  factor?: number;
+  /** reduceOnPlateau: epochs without improvement before reducing (default 10). */
+  patience?: number;
+  /** reduceOnPlateau: the least change that counts as an improvement (default 1e-4). */
+  minDelta?: number;
+  /** reduceOnPlateau: epochs to wait after a reduction before watching again (default 0). */
+  cooldown?: number;
+  /** reduceOnPlateau: the rate is never reduced below this (default 0). */
+  minLr?: number;
+}
+
+/** Early stopping inside a trial (`training.earlyStopping`); unset fields take the defaults shown. */
+export interface EarlyStoppingSpec {
+  /** Default val_loss. */
+  metric?: MetricName;
+  /** Default: maximize when the metric name contains 'acc', minimize otherwise. */
+  direction?: Direction;
+  /** Epochs without improvement before stopping (default 5). */
+  patience?: number;
+  /** The least change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Give back the best epoch's weights at the end (default true). */
+  restoreBest?: boolean;
 }
 
 export type LossName =
@@ -150,6 +226,10 @@ export interface TrainingSpec {
   loss?: LossName;
   /** Unset: the caller derives one (e.g. from search.seed). */
   seed?: number;
+  /** Unset: the optimizer's learning rate throughout (or as the -hd optimizers adapt it). */
+  schedule?: ScheduleSpec;
+  /** Unset: every epoch is trained. */
+  earlyStopping?: EarlyStoppingSpec;
 }
 
 /**

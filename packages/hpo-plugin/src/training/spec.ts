@@ -4,11 +4,15 @@
  */
 export type {
   DataConfig,
+  EarlyStoppingSpec,
   LayerSpec,
   ModelSpec,
   OptimizerName,
   OptimizerSpec,
+  ScheduleName,
+  ScheduleSpec,
   Scaling as ScaleKind,
   Task,
   TrainingSpec,
+  WarmupSpec,
 } from '../config/types';
