@@ -122,7 +122,7 @@ test('a categorical choice that does not fit where it is used, at the choice', (
   assertError(withLine(20, '  activation: { type: categorical, choices: [relux, tanh] }'), `${F}:20:46: space.activation.choices[0]: 'relux' is not a valid activation`);
   assertError(
     withLine(23, '  optimizer:  { type: categorical, choices: [adam, sgdd, rmsprop] }'),
-    `${F}:23:52: space.optimizer.choices[1]: 'sgdd' is not a valid optimizer (did you mean 'sgd'?); allowed: sgd, momentum, adam, rmsprop, adagrad`,
+    `${F}:23:52: space.optimizer.choices[1]: 'sgdd' is not a valid optimizer (did you mean 'sgd'?); allowed: sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta, sgd-hd, adam-hd`,
   );
   assertError(withLine(22, '  batchSize:  { type: categorical, choices: [32, 64, big] }'), `${F}:22:54: space.batchSize.choices[2]: must be an integer, got 'big' (at training.batchSize, with \${batchSize} = 'big')`);
   // An option one of the optimizer choices does not take.

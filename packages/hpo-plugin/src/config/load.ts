@@ -7,7 +7,9 @@
  *  3. placeholder syntax, and placeholders outside model/training;
  *  4. the space (@nx-hpo/optimizers validateSpace: ranges, log > 0, defaults, …);
  *  5. every `${name}` names a space parameter;
- *  6. the templates with values in place (defaults, every choice, range ends);
+ *  6. the rules tying training keys together (warm-up vs epochs, schedules vs the -hd optimizers,
+ *     watched metrics vs task), as written, then the templates with values in place (defaults,
+ *     every choice, range ends);
  *  7. files (data.path, model.module), metric vs task, stratify vs task, label name vs header;
  *  8. command-line overrides, the algorithm's options, and grid discreteness.
  *
@@ -32,6 +34,7 @@ import { findTemplateStrings, referencedNames, type TemplateString } from './pla
 import { checkAgainstSchema, rankProblems } from './schema-check';
 import { didYouMean } from './suggest';
 import { checkTemplateValues } from './template-check';
+import { METRICS } from './training-check';
 import type {
   DataConfig,
   Direction,
@@ -46,11 +49,7 @@ import type {
 } from './types';
 import { displayFile, parseYamlSource, type ConfigPath, type YamlSource } from './yaml-source';
 
-/** Metrics the trainer reports for each task. */
-export const METRICS: Record<Task, readonly MetricName[]> = {
-  classification: ['val_accuracy', 'val_loss', 'accuracy', 'loss'],
-  regression: ['val_loss', 'loss', 'val_mae', 'mae'],
-};
+export { METRICS };
 
 /** maximize for accuracy-like metrics, minimize for losses and errors. */
 export function defaultDirection(metric: string): Direction {
@@ -146,7 +145,14 @@ export function parseTuneConfig(text: string, file: string, overrides: TuneOverr
   const refs = names.filter((n) => used.has(n));
 
   // 6. Templates with values in place.
-  const typed = checkTemplateValues(raw as unknown as Record<string, unknown>, templates, space, refs, (p) => src.locate(p.path, p.at));
+  const typed = checkTemplateValues(
+    raw as unknown as Record<string, unknown>,
+    templates,
+    space,
+    refs,
+    (p) => src.locate(p.path, p.at),
+    (p) => (src.has(p) ? src.locate(p).line : undefined),
+  );
   if (typed) throw fail(typed.path, typed.message, typed.at);
 
   // 7. Cross-checks.

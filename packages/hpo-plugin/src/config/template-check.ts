@@ -1,6 +1,7 @@
 /**
- * Type-checking the model/training templates through their placeholders: the schema's types apply
- * to `units: ${units}` only once a value is in place, so we validate copies where every placeholder
+ * Type-checking the model/training templates through their placeholders: the schema's types (and
+ * the rules between training keys, training-check.ts) apply to `units: ${units}` only once a value
+ * is in place, so we validate copies where every placeholder
  * holds a value its parameter can take — the defaults first, then, one parameter at a time, every
  * categorical choice and the ends (and listed values) of every numeric range.
  */
@@ -8,6 +9,8 @@ import { defaultParams, fromUnit } from '@nx-hpo/optimizers';
 import type { ParamSpec, ParamValue, Params, Space } from '@nx-hpo/optimizers';
 import { substitute, type TemplateString } from './placeholders';
 import { checkAgainstSchema, rankProblems, show, type SchemaProblem } from './schema-check';
+import { checkTrainingRules, type LineOf } from './training-check';
+import type { Task } from './types';
 import { formatPath, type ConfigPath } from './yaml-source';
 
 export interface TemplateProblem {
@@ -54,7 +57,9 @@ function samePath(a: ConfigPath, b: ConfigPath): boolean {
 
 /**
  * The first problem of the templates under any tried values, or undefined. `root` is the whole
- * (schema-valid) config with defaults filled in; `refs` are the referenced parameter names.
+ * (schema-valid) config with defaults filled in; `refs` are the referenced parameter names;
+ * `lineOf` gives the line of a key the file holds (undefined for a default), for messages that
+ * name a second key.
  */
 export function checkTemplateValues(
   root: Record<string, unknown>,
@@ -62,10 +67,16 @@ export function checkTemplateValues(
   space: Space,
   refs: readonly string[],
   positionOf: (p: SchemaProblem) => { line?: number; col?: number },
+  lineOf: LineOf = (path) => positionOf({ path: [...path], at: 'value', message: '' }).line,
 ): TemplateProblem | undefined {
+  const task = (root.data as { task: Task }).task;
+  // The rules between training keys, first as written: a problem between two literal values is
+  // reported plainly, not as the outcome of some parameter's value.
+  const literal = checkTrainingRules(root.training, task, lineOf);
+  if (literal) return literal;
   const firstProblem = (params: Params): SchemaProblem | undefined => {
     const copy = { ...root, model: substitute(root.model, params), training: substitute(root.training, params) };
-    return rankProblems(checkAgainstSchema(copy), positionOf)[0];
+    return rankProblems(checkAgainstSchema(copy), positionOf)[0] ?? checkTrainingRules(copy.training, task, lineOf);
   };
   // Which parameter is to blame: the one written at the failing place, else the one being varied.
   const culpritAt = (problem: SchemaProblem, varied: string | undefined): string | undefined => {

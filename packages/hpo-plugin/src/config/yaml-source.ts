@@ -54,6 +54,8 @@ export interface YamlSource {
   value: unknown;
   /** Position of a config path: the value for scalars, the key for collections (or `key: 'key'`). */
   locate(segments: ConfigPath, at?: 'value' | 'key'): ConfigLocation;
+  /** Whether the file itself holds the path (locate falls back to the nearest ancestor that it holds). */
+  has(segments: ConfigPath): boolean;
 }
 
 function syntaxError(display: string, err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, masked: boolean): UserError {
@@ -90,6 +92,7 @@ export function parseYamlSource(text: string, absFile: string): YamlSource {
     displayFile: display,
     value: value ?? undefined,
     locate: (segments, at = 'value') => locateIn(doc, lineCounter, display, segments, at),
+    has: (segments) => walk(doc, segments).found,
   };
 }
 
@@ -105,13 +108,17 @@ function position(lineCounter: LineCounter, node: YamlNode | null | undefined): 
   return lineCounter.linePos(offset);
 }
 
-function locateIn(
-  doc: Document,
-  lineCounter: LineCounter,
-  file: string,
-  segments: ConfigPath,
-  at: 'value' | 'key',
-): ConfigLocation {
+interface Walk {
+  /** The segments found, as shown in messages. */
+  shown: Array<string | number>;
+  found: boolean;
+  node: YamlNode | null | undefined;
+  /** The key of the last map entry on the way, if the path ended in a map. */
+  keyNode: YamlNode | null | undefined;
+}
+
+/** Follows `segments` through the YAML nodes as far as the file holds them. */
+function walk(doc: Document, segments: ConfigPath): Walk {
   const shown: Array<string | number> = [];
   let node: YamlNode | null | undefined = doc.contents as YamlNode | null;
   // Where to point if the path ends here: the key of the last map entry, or the item itself.
@@ -143,6 +150,17 @@ function locateIn(
       break;
     }
   }
+  return { shown, found, node, keyNode };
+}
+
+function locateIn(
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+  segments: ConfigPath,
+  at: 'value' | 'key',
+): ConfigLocation {
+  const { shown, found, node, keyNode } = walk(doc, segments);
   // The part of the path that is not in the file (e.g. a missing required key) is still shown.
   const rest = segments.slice(shown.length);
   const pathText = formatPath([...shown, ...rest]);
