@@ -197,6 +197,6 @@ test('optimizers get their documented defaults', () => {
   assert.throws(() => createOptimizer(tf, { name: 'adam', learningRate: 0.1, beta1: 1 }), /beta1 must be a number in \[0, 1\)/);
   assert.throws(
     () => createOptimizer(tf, { name: 'lion' as 'adam', learningRate: 0.1 }),
-    (e: unknown) => e instanceof UserError && e.location.path === 'training.optimizer.name' && /sgd, momentum, adam, rmsprop, adagrad/.test(e.message),
+    (e: unknown) => e instanceof UserError && e.location.path === 'training.optimizer.name' && /sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta, sgd-hd, adam-hd$/.test(e.message),
   );
 });

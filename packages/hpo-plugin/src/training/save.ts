@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { hypergradientOptimizers } from './hypergradient';
 import type { LayersModel, Tf } from './tf';
 
 export const MODEL_JSON = 'model.json';
@@ -86,6 +87,8 @@ export async function loadModel(tf: Tf, dirOrArtifacts: string | ModelArtifacts)
     weightData: weights,
   };
   if (modelJson.trainingConfig) artifacts.trainingConfig = modelJson.trainingConfig as tfjs.io.TrainingConfig;
+  // A training config saved with its optimizer may name sgd-hd / adam-hd: register them first.
+  hypergradientOptimizers(tf);
   return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 

@@ -3,12 +3,20 @@
  * the same losses. tfjs's own `shuffle: true` draws from an unseeded generator, so the training
  * rows are shuffled here each epoch with `Rng.derive(seed, epoch)` and fitted in that order, and
  * dropout layers get a fresh seed per batch derived from (seed, epoch, batch).
+ *
+ * A schedule (training.schedule) sets the optimizer's learning rate before every batch; early
+ * stopping (training.earlyStopping) ends training when its metric stops improving and gives back
+ * the best epoch's weights. Without either, training is exactly what it was before they existed.
  */
 import { Rng, mixSeed, type Params } from '@nx-hpo/optimizers';
 import type { Dataset } from '../data/dataset';
 import { UserError } from '../errors';
+import { EARLY_STOPPING_START, earlyStoppingOptions, observeEpoch, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping';
+import { ADAM_HD_CLASS, SGD_HD_CLASS } from './hypergradient';
+import { createLrControl } from './lr-control';
 import { buildModel } from './model';
-import { createOptimizer } from './optimizer';
+import { createOptimizer, learningRateOf } from './optimizer';
+import { checkSchedule } from './schedule';
 import type { ModelSpec, Task, TrainingSpec } from './spec';
 import type { LayersModel, Tensor, Tf } from './tf';
 
@@ -24,9 +32,16 @@ export interface EpochLog {
   /** Regression. */
   mae?: number;
   val_mae?: number;
-  /** Learning rate the epoch trained with. */
+  /**
+   * The learning rate the epoch's last batch trained with: the optimizer's, as a schedule sets it
+   * or sgd-hd / adam-hd adapt it.
+   */
   lr: number;
   durationMs: number;
+  /** With early stopping: the best epoch so far by its metric (whose weights are restored at the end). */
+  bestEpoch?: number;
+  /** 1 on the epoch where early stopping ended training. */
+  earlyStopped?: number;
 }
 
 export interface TrainOptions {
@@ -44,7 +59,10 @@ export interface TrainOptions {
 
 export interface TrainResult {
   history: EpochLog[];
-  /** The metrics of the last epoch trained (loss, val_loss, accuracy, …). */
+  /**
+   * The metrics of the epoch whose weights the model holds (loss, val_loss, accuracy, …): the last
+   * epoch trained, or with early stopping's restoreBest, the best one.
+   */
   final: Record<string, number>;
   /** The trained model; `model.dispose()` frees it and its optimizer. The caller owns it. */
   model: LayersModel;
@@ -114,14 +132,22 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     params: opts.params,
   });
   const tensors: Tensor[] = [];
+  const disposables: Array<{ dispose(): void }> = [];
   try {
     const loss = compileIfNeeded(tf, model, training, ds.task);
+    checkScheduleFits(model, training);
     const label = (y: Float32Array, n: number): Tensor => labelTensor(tf, y, n, loss.labels, ds.numClasses);
     // With no validation rows (training on train+validation) the val_ metrics are left out.
     const val = ds.nVal > 0 ? { x: tf.tensor2d(ds.xVal, [ds.nVal, ds.numFeatures]), y: label(ds.yVal, ds.nVal) } : undefined;
     if (val) tensors.push(val.x, val.y);
 
     const dropouts = dropoutLayers(model);
+    const stepsPerEpoch = Math.ceil(ds.nTrain / training.batchSize);
+    const lrControl = training.schedule
+      ? createLrControl(training.schedule, model.optimizer, { clock: { epochs: training.epochs, stepsPerEpoch }, hasValidation: val !== undefined })
+      : undefined;
+    const stopping = training.earlyStopping ? new EarlyStopping(tf, earlyStoppingOptions(training.earlyStopping), val !== undefined) : undefined;
+    if (stopping) disposables.push(stopping);
     const history: EpochLog[] = [];
     const xBuf = new Float32Array(ds.xTrain.length);
     const yBuf = new Float32Array(ds.nTrain);
@@ -132,7 +158,6 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       throwIfAborted(opts.signal);
       epochNow = epoch;
       const started = performance.now();
-      const lr = learningRateOf(model);
       shuffleInto(ds, Rng.derive(seed, epoch), xBuf, yBuf);
       const x = tf.tensor2d(xBuf, [ds.nTrain, ds.numFeatures]);
       const y = label(yBuf, ds.nTrain);
@@ -145,6 +170,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
           verbose: 0,
           callbacks: {
             onBatchBegin: async (batch: number) => {
+              lrControl?.beforeBatch((epochNow - 1) * stepsPerEpoch + batch);
               for (const d of dropouts) d.layer.seed = mixSeed(d.base, epochNow, batch) || 1;
               if (opts.signal?.aborted) model.stopTraining = true;
             },
@@ -163,26 +189,78 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       }
       throwIfAborted(opts.signal);
       if (badBatchLoss !== undefined) throw new Error(`loss became ${badBatchLoss} at epoch ${epoch}`);
-      const log = epochLog(h.history, epoch, lr, 0);
+      const log = epochLog(h.history, epoch, learningRateOf(model.optimizer), 0);
       if (val) Object.assign(log, validate(model, val.x, val.y, training.batchSize));
       log.durationMs = performance.now() - started;
       for (const key of val ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
         if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${epoch}`);
       }
+      lrControl?.afterEpoch(epoch, log);
+      const stop = stopping?.observe(model, log) ?? false;
       history.push(log);
-      if (opts.onEpoch?.(log) === 'stop') break;
+      if (opts.onEpoch?.(log) === 'stop' || stop) break;
     }
     for (const d of dropouts) d.layer.seed = d.base;
-    return { history, final: finalMetrics(history[history.length - 1]!), model };
+    const kept = stopping?.restore(model) ?? history.length;
+    return { history, final: finalMetrics(history[kept - 1]!), model };
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
     for (const t of tensors) t.dispose();
+    for (const d of disposables) d.dispose();
+  }
+}
+
+/**
+ * Early stopping's weights: a copy of the best epoch's, taken when it is reached (the pure
+ * bookkeeping is early-stopping.ts). Inactive when its metric is a val_ one and there are no
+ * validation rows (a fit on everything), so that such a fit trains every epoch.
+ */
+class EarlyStopping {
+  private state: EarlyStoppingState = EARLY_STOPPING_START;
+  private best: Tensor[] = [];
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly o: EarlyStoppingOptions,
+    private readonly hasValidation: boolean,
+  ) {}
+
+  /** Records the epoch's metric in its log (bestEpoch, earlyStopped); true when training should stop. */
+  observe(model: LayersModel, log: EpochLog): boolean {
+    const value = (log as unknown as Record<string, unknown>)[this.o.metric];
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      if (!this.hasValidation && this.o.metric.startsWith('val_')) return false;
+      throw new UserError(`training reports no '${this.o.metric}' to watch`, { path: 'training.earlyStopping.metric' });
+    }
+    const step = observeEpoch(this.state, log.epoch, value, this.o);
+    this.state = step.state;
+    if (step.improved && this.o.restoreBest) {
+      this.dispose();
+      // getWeights() hands out the variables themselves; clones keep this epoch's values.
+      this.best = model.getWeights().map((w) => this.tf.clone(w));
+    }
+    log.bestEpoch = this.state.bestEpoch;
+    if (step.stop) log.earlyStopped = 1;
+    return step.stop;
+  }
+
+  /** Puts the best epoch's weights back (with restoreBest); returns the epoch the model now holds, if not the last. */
+  restore(model: LayersModel): number | undefined {
+    if (!this.o.restoreBest || this.best.length === 0) return undefined;
+    model.setWeights(this.best);
+    return this.state.bestEpoch;
+  }
+
+  dispose(): void {
+    for (const t of this.best) t.dispose();
+    this.best = [];
   }
 }
 
 function checkTraining(t: TrainingSpec, ds: Dataset): void {
+  if (t.schedule !== undefined) checkSchedule(t.schedule, t.epochs);
   if (!Number.isInteger(t.epochs) || t.epochs < 1) {
     throw new UserError(`epochs must be a whole number ≥ 1, got ${JSON.stringify(t.epochs)}`, { path: 'training.epochs' });
   }
@@ -190,6 +268,14 @@ function checkTraining(t: TrainingSpec, ds: Dataset): void {
     throw new UserError(`batchSize must be a whole number ≥ 1, got ${JSON.stringify(t.batchSize)}`, { path: 'training.batchSize' });
   }
   if (ds.nTrain === 0) throw new Error('training needs at least one training row');
+}
+
+/** sgd-hd and adam-hd adapt the rate themselves; a schedule would fight them. */
+function checkScheduleFits(model: LayersModel, training: TrainingSpec): void {
+  const name = model.optimizer?.getClassName();
+  if (training.schedule !== undefined && (name === SGD_HD_CLASS || name === ADAM_HD_CLASS)) {
+    throw new UserError(`${training.optimizer.name} adapts the learning rate itself, so it takes no schedule`, { path: 'training.schedule' });
+  }
 }
 
 /**
@@ -272,11 +358,6 @@ function validate(model: LayersModel, x: Tensor, y: Tensor, batchSize: number): 
   return result as Partial<EpochLog>;
 }
 
-function learningRateOf(model: LayersModel): number {
-  const lr = (model.optimizer as unknown as { learningRate?: unknown } | undefined)?.learningRate;
-  return typeof lr === 'number' ? lr : NaN;
-}
-
 function epochLog(history: Record<string, Array<number | Tensor>>, epoch: number, lr: number, durationMs: number): EpochLog {
   const log: EpochLog = { epoch, loss: NaN, val_loss: NaN, lr, durationMs };
   for (const [key, values] of Object.entries(history)) {
@@ -287,10 +368,12 @@ function epochLog(history: Record<string, Array<number | Tensor>>, epoch: number
   return log;
 }
 
+const NOT_METRICS = new Set(['epoch', 'durationMs', 'lr', 'bestEpoch', 'earlyStopped']);
+
 function finalMetrics(log: EpochLog): Record<string, number> {
   const final: Record<string, number> = {};
   for (const [key, v] of Object.entries(log)) {
-    if (key !== 'epoch' && key !== 'durationMs' && key !== 'lr' && typeof v === 'number' && !Number.isNaN(v)) final[key] = v;
+    if (!NOT_METRICS.has(key) && typeof v === 'number' && !Number.isNaN(v)) final[key] = v;
   }
   return final;
 }
