@@ -1,11 +1,12 @@
 /**
  * Which trials feed the "good" density l(x) and which the "bad" density g(x), and how much each
  * counts. Complete trials are ranked by loss; pruned ones rank after every complete one (deeper
- * first, then by their last report), as in Optuna. Pending trials are lied about: they join the bad
- * side, so a parallel ask steers away from points already being evaluated. Failed trials carry no
- * information about the objective and are left out.
+ * first, then by their last report), as in Optuna (finished-order.ts, shared with the GP). Pending
+ * trials are lied about: they join the bad side, so a parallel ask steers away from points already
+ * being evaluated. Failed trials carry no information about the objective and are left out.
  */
-import { lossOf, type Direction, type Trial } from '../../types';
+import type { Direction, Trial } from '../../types';
+import { compareFinished, finishedRank, type FinishedRank } from '../finished-order';
 
 /** Number of good trials given the number of finished (complete or pruned) ones. */
 export type GammaFn = (nFinished: number) => number;
@@ -40,53 +41,23 @@ export interface TrialSplit {
   nFinished: number;
 }
 
-interface Ranked {
-  trial: Trial;
-  /** 0 for complete, 1 for pruned: complete trials always rank first. */
-  tier: number;
-  /** For pruned trials: how far they got (more is better). */
-  depth: number;
-  loss: number;
-}
-
-function rankOf(trial: Trial, direction: Direction): Ranked | undefined {
-  if (trial.state === 'complete') {
-    if (typeof trial.value !== 'number' || Number.isNaN(trial.value)) return undefined;
-    return { trial, tier: 0, depth: 0, loss: lossOf(trial.value, direction) };
-  }
-  if (trial.state === 'pruned') {
-    const last = trial.intermediate[trial.intermediate.length - 1];
-    const value = last !== undefined ? last[1] : trial.value;
-    const loss = typeof value === 'number' && !Number.isNaN(value) ? lossOf(value, direction) : Infinity;
-    return { trial, tier: 1, depth: last !== undefined ? last[0] : -Infinity, loss };
-  }
-  return undefined;
-}
-
-function compareRanked(a: Ranked, b: Ranked): number {
-  if (a.tier !== b.tier) return a.tier - b.tier;
-  if (a.depth !== b.depth) return b.depth - a.depth;
-  if (a.loss !== b.loss) return a.loss < b.loss ? -1 : 1;
-  return a.trial.id - b.trial.id;
-}
-
 export function splitTrials(
   trials: readonly Trial[],
   direction: Direction,
   gamma: GammaFn,
   lieAboutPending: boolean,
 ): TrialSplit {
-  const ranked: Ranked[] = [];
+  const ranked: FinishedRank[] = [];
   const pending: Trial[] = [];
   for (const t of trials) {
-    const r = rankOf(t, direction);
+    const r = finishedRank(t, direction);
     if (r !== undefined) ranked.push(r);
     else if (t.state === 'running' && lieAboutPending) pending.push(t);
   }
   const n = ranked.length;
   const wanted = Math.ceil(gamma(n));
   const nBelow = Number.isFinite(wanted) ? Math.min(n, Math.max(n > 0 ? 1 : 0, wanted)) : 1;
-  ranked.sort(compareRanked);
+  ranked.sort(compareFinished);
   const byId = (a: Trial, b: Trial) => a.id - b.id;
   const below = ranked.slice(0, nBelow).map((r) => r.trial).sort(byId);
   const above = [...ranked.slice(nBelow).map((r) => r.trial), ...pending].sort(byId);
