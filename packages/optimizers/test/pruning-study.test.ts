@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALGORITHMS, AlgorithmError } from '../src/algorithms';
-import { createGpSampler } from '../src/samplers/gp';
+import { createGpSampler, ordinalLosses } from '../src/samplers/gp';
 import { createTpeSampler } from '../src/samplers/tpe';
 import { createStudy, Study, StudyFormatError, studyFromJSON, type StudyConfig } from '../src/study';
 import type { Direction, Params, SamplerContext, Space, Trial } from '../src/types';
@@ -243,27 +243,82 @@ describe('model-based samplers and pruned trials', () => {
     rng: Rng.derive(9, trials.length),
   });
 
-  test('bayesian: the GP ignores what pruned trials reported (another fidelity)', () => {
-    const low = history(() => -5);
-    const high = history((i) => 50 + i);
-    assert.ok(low.filter((t) => t.state === 'pruned').length >= 5);
-    const a = createGpSampler({ initialTrials: 5 }).suggest(ctxOf(low));
-    const b = createGpSampler({ initialTrials: 5 }).suggest(ctxOf(high));
-    assert.deepEqual(a, b);
-    // The complete trials alone decide: dropping the pruned ones entirely changes nothing but the
-    // set of points not to repeat, which a continuous space never hits.
-    const completeOnly = low.filter((t) => t.state === 'complete').map((t, id) => ({ ...t, id }));
-    const c = createGpSampler({ initialTrials: 5 }).suggest({ ...ctxOf(completeOnly), rng: Rng.derive(9, low.length) });
-    assert.deepEqual(c, a);
+  test('ordinalLosses: complete by loss, then pruned deeper first, then by last report; ties share', () => {
+    const t = (id: number, state: Trial['state'], value: number | undefined, intermediate: Array<[number, number]> = []): Trial => ({
+      id,
+      params: {},
+      state,
+      ...(value !== undefined ? { value } : {}),
+      intermediate,
+    });
+    const trials = [
+      t(0, 'complete', 0.3),
+      t(1, 'complete', 0.1),
+      t(2, 'pruned', 0.9, [[1, 0.4], [3, 0.9]]),
+      t(3, 'pruned', 0.2, [[1, 0.2]]),
+      t(4, 'pruned', 0.2, [[1, 0.2]]),
+      t(5, 'pruned', 0.5, [[3, 0.5]]),
+      t(6, 'failed', undefined, [[1, 0]]),
+      t(7, 'running', undefined, [[1, 0]]),
+      t(8, 'pruned', -9, [[1, -9]]),
+    ];
+    assert.deepEqual([...ordinalLosses(trials, 'minimize')].sort((a, b) => a[0] - b[0]), [
+      [0, 1],
+      [1, 0],
+      [2, 3],
+      [3, 5],
+      [4, 5],
+      [5, 2],
+      [8, 4],
+    ]);
+    // Maximising: complete 0.3 first; at step 3, 0.9 before 0.5; at step 1, 0.2 before −9.
+    assert.deepEqual([...ordinalLosses(trials, 'maximize')].sort((a, b) => a[0] - b[0]), [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 4],
+      [4, 4],
+      [5, 3],
+      [8, 6],
+    ]);
   });
 
-  test('bayesian: pruned trials do not count towards the space-filling start', () => {
-    // 3 complete and 17 pruned: with initialTrials 5 the GP must still be in its Sobol design,
-    // whose points do not depend on any value at all.
-    const trials = history(() => 1).map((t, i): Trial => (i < 3 ? t : { ...t, state: 'pruned', value: 1, intermediate: [[1, 1]] }));
-    const a = createGpSampler({ initialTrials: 5 }).suggest(ctxOf(trials));
-    const other = trials.map((t): Trial => (t.state === 'complete' ? { ...t, value: 10 - t.value! } : t));
-    assert.deepEqual(createGpSampler({ initialTrials: 5 }).suggest(ctxOf(other)), a);
+  test('bayesian: pruned trials count only through their order, never by value against complete ones', () => {
+    // The same order of pruned trials (increasing i, all stopped at step 1), once with losses far
+    // better than any complete trial and once far worse: the GP must not tell them apart.
+    const better = history((i) => -100 + i);
+    const worse = history((i) => 50 + i);
+    assert.ok(better.filter((t) => t.state === 'pruned').length >= 5);
+    const a = createGpSampler({ initialTrials: 5 }).suggest(ctxOf(better));
+    assert.deepEqual(createGpSampler({ initialTrials: 5 }).suggest(ctxOf(worse)), a);
+    // The order among them does matter.
+    const reversed = history((i) => 50 - i);
+    assert.notDeepEqual(createGpSampler({ initialTrials: 5 }).suggest(ctxOf(reversed)), a);
+  });
+
+  test('bayesian: with pruned trials the targets are rank-warped whatever outputWarping says', () => {
+    const trials = history((i) => 50 + (i % 3));
+    const rank = createGpSampler({ initialTrials: 5, outputWarping: 'rank' }).suggest(ctxOf(trials));
+    assert.deepEqual(createGpSampler({ initialTrials: 5, outputWarping: 'standardize' }).suggest(ctxOf(trials)), rank);
+    assert.deepEqual(createGpSampler({ initialTrials: 5 }).suggest(ctxOf(trials)), rank);
+    // Without pruned trials the option does matter (so the comparison above can fail).
+    const completeOnly = trials.filter((t) => t.state === 'complete').map((t, id) => ({ ...t, id }));
+    assert.notDeepEqual(
+      createGpSampler({ initialTrials: 5, outputWarping: 'standardize' }).suggest(ctxOf(completeOnly)),
+      createGpSampler({ initialTrials: 5, outputWarping: 'rank' }).suggest(ctxOf(completeOnly)),
+    );
+  });
+
+  test('bayesian: pruned trials count towards the space-filling start', () => {
+    // 3 complete and 17 pruned trials: with initialTrials 5 the model is in use (the order of the
+    // pruned trials changes the suggestion); with initialTrials 25 it is still the Sobol design,
+    // which depends on no value at all.
+    const prunedAfter3 = (v: (i: number) => number) =>
+      history(v).map((t, i): Trial => (i < 3 ? t : { ...t, state: 'pruned', value: v(i), intermediate: [[1, v(i)]] }));
+    const up = prunedAfter3((i) => i);
+    const down = prunedAfter3((i) => -i);
+    assert.notDeepEqual(createGpSampler({ initialTrials: 5 }).suggest(ctxOf(up)), createGpSampler({ initialTrials: 5 }).suggest(ctxOf(down)));
+    assert.deepEqual(createGpSampler({ initialTrials: 25 }).suggest(ctxOf(up)), createGpSampler({ initialTrials: 25 }).suggest(ctxOf(down)));
   });
 
   test('tpe: pruned trials rank after complete ones, so a good early loss does not make them "good"', () => {

@@ -2,12 +2,10 @@
  * Bayesian optimisation with a Gaussian process (algorithm `bayesian`).
  *
  * Each ask:
- * 1. encodes the complete trials into the unit cube (encode.ts) and their losses into warped,
- *    standardised targets (outputs.ts). Pruned trials are not observations: their values were
- *    measured at a smaller budget (fewer epochs) than a complete trial's, and one GP over both would
- *    read "stopped early" as "this region is poor at full training" with a noise model that knows
- *    nothing of fidelity. Like Optuna's GPSampler, the model sees complete trials only; pruned ones
- *    still count as asked, so their exact points are not proposed again;
+ * 1. encodes the finished trials into the unit cube (encode.ts) and their losses into warped,
+ *    standardised targets (outputs.ts). Pruned trials were measured at a smaller budget (fewer
+ *    epochs) than complete ones, so their values are not comparable as numbers; see "Pruned trials"
+ *    below;
  * 2. until `initialTrials` of them exist, proposes the next point of a digitally shifted Sobol
  *    sequence over the parameters (a space-filling start);
  * 3. otherwise fits a Matérn-5/2 ARD GP (gp.ts: MAP hyperparameters), adds the running trials as
@@ -16,6 +14,26 @@
  * 4. never returns a point that was already asked (failed trials included), falling back to the
  *    next-best acquisition point and finally to random search; a model that cannot be fitted
  *    (e.g. a kernel matrix that stays singular) also falls back to random search.
+ *
+ * Pruned trials. Leaving them out (as Optuna's GPSampler does) starves the model under successive
+ * halving, where most trials stop early; putting them in at the value they stopped at (what this
+ * sampler did before) mixes budgets in one regression. Instead, whenever the study has pruned
+ * trials, the targets are ordinal: every finished trial is ranked in the order TPE uses
+ * (finished-order.ts: complete by loss, then pruned, deeper first, then by their last report) and
+ * the GP models the normal scores of those ranks ('rank' warping, whatever `outputWarping` says).
+ * The only claims are that a pruned trial is worse than every complete trial and every trial pruned
+ * later, and how it compared with trials stopped at the same step. Measured with ASHA (η = 3, 27
+ * epochs, 40 trials; median over seeds 0–9 of f − f* at the best complete trial; synthetic curves
+ * f + h(x)/epoch with h noisy or smooth in x, the two numbers below):
+ *                      left out        ordinal (this)   stopped value (before)
+ *   Branin             0.90 / 0.96     0.056 / 0.018    0.0047 / 0.015
+ *   Rosenbrock-4       3.2e3 / 3.2e3   111 / 57         42 / 7.1
+ *   Hartmann-6         1.42 / 1.42     1.97 / 0.29      2.22 / 0.25
+ *   mixed MLP          0.57 / 0.57     0.21 / 0.37      0.12 / 0.26
+ * The stopped-value regression did best on these curves, which always improve with training, so an
+ * early value is a pessimistic bound; it would mislead wherever curves cross or a metric worsens
+ * with training, and the ordinal model keeps most of its gain without that assumption. Without
+ * pruned trials nothing changes: the targets are the losses of complete trials.
  *
  * Determinism: every ask is a function of the trials in the context, the design seed (drawn from the
  * first ask's rng and kept in saveState) and that ask's rng. Nothing else carries over between asks.
@@ -32,7 +50,8 @@ import { AlgorithmError, type SamplerOptions } from '../../algorithms';
 import { mixSeed, Rng } from '../../rng';
 import { SOBOL_MAX_DIMS, sobolPoint, sobolShift } from '../../math/sobol';
 import { paramsKey } from '../../space';
-import { lossOf, type Params, type Sampler, type SamplerContext, type Space } from '../../types';
+import { lossOf, type Direction, type Params, type Sampler, type SamplerContext, type Space, type Trial } from '../../types';
+import { compareFinished, compareFinishedKeys, finishedRank, type FinishedRank } from '../finished-order';
 import { drawRandomPoint } from '../random';
 import {
   DEFAULT_PERTURBATIONS,
@@ -46,9 +65,12 @@ import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrio
 import { AUTO_SHIFTS, LOG_SHIFT, OUTPUT_WARPINGS, shiftedLog, warpOutputs, type OutputWarping, type WarpedOutputs } from './outputs';
 
 export interface GpOptions {
-  /** Complete trials before the model takes over (Sobol points until then); default min(10, number of parameters + 3). */
+  /** Finished trials (complete or pruned) before the model takes over (Sobol points until then); default min(10, number of parameters + 3). */
   initialTrials?: number;
-  /** Output warping of the losses: 'auto' (default: chosen by the warped-GP likelihood), 'standardize', 'log' or 'rank' (see outputs.ts). */
+  /**
+   * Output warping of the losses: 'auto' (default: chosen by the warped-GP likelihood), 'standardize', 'log' or 'rank'
+   * (see outputs.ts). A study with pruned trials always uses 'rank' (see "Pruned trials" in the module comment).
+   */
   outputWarping?: OutputWarping;
   /** Hyperparameters are refitted at every ask up to this many observations (default 40). */
   refitAllUpTo?: number;
@@ -155,28 +177,55 @@ interface ModelFit {
 
 interface Observations {
   x: Float64Array[];
+  /** Losses of complete trials; with pruned trials in the model, ordinal positions (see the module comment). */
   losses: number[];
+  /** True when pruned trials are in the model: the targets must then be rank-warped. */
+  ordinal: boolean;
   /** Trial ids, for cache keys. */
   ids: number[];
   pending: Float64Array[];
   asked: Set<string>;
 }
 
+/**
+ * Ordinal losses of finished trials (id → position): equal keys share a position, so rank warping
+ * gives them one score. Only the order matters; see the module comment.
+ */
+export function ordinalLosses(trials: readonly Trial[], direction: Direction): Map<number, number> {
+  const ranked: FinishedRank[] = [];
+  for (const t of trials) {
+    const r = finishedRank(t, direction);
+    if (r !== undefined && Number.isFinite(r.loss)) ranked.push(r);
+  }
+  ranked.sort(compareFinished);
+  const out = new Map<number, number>();
+  ranked.forEach((r, i) => {
+    const previous = ranked[i - 1];
+    out.set(r.trial.id, previous !== undefined && compareFinishedKeys(previous, r) === 0 ? (out.get(previous.trial.id) as number) : i);
+  });
+  return out;
+}
+
 function collect(ctx: SamplerContext, enc: GpEncoding): Observations {
-  const obs: Observations = { x: [], losses: [], ids: [], pending: [], asked: new Set() };
+  const ordinal = ctx.trials.some((t) => t.state === 'pruned');
+  const positions = ordinal ? ordinalLosses(ctx.trials, ctx.direction) : undefined;
+  const obs: Observations = { x: [], losses: [], ordinal, ids: [], pending: [], asked: new Set() };
   for (const t of ctx.trials) {
     obs.asked.add(paramsKey(t.params, ctx.space));
     const x = enc.encode(t.params);
     if (!x) continue;
     if (t.state === 'running') {
       obs.pending.push(x);
-    } else if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) {
-      obs.x.push(x);
-      obs.losses.push(lossOf(t.value, ctx.direction));
-      obs.ids.push(t.id);
+      continue;
     }
-    // Failed trials say nothing about the objective's value, and pruned ones say it at another
-    // budget (see the module comment); both only stay in `asked`.
+    let loss: number | undefined;
+    if (positions) loss = positions.get(t.id);
+    else if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) loss = lossOf(t.value, ctx.direction);
+    if (loss === undefined) continue;
+    obs.x.push(x);
+    obs.losses.push(loss);
+    obs.ids.push(t.id);
+    // Failed trials say nothing about the objective's value; they only stay in `asked`.
   }
   return obs;
 }
@@ -240,7 +289,8 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
     choice === 'rank' ? warpOutputs(losses, 'rank') : shiftedLog(losses, choice);
 
   const fit = (obs: Observations, prefix: number, enc: GpEncoding, prior: GpPrior): ModelFit => {
-    const key = `${options.outputWarping}|${prefix}|${obs.ids.slice(0, prefix).join(',')}|${obs.losses.slice(0, prefix).join(',')}|${obs.x
+    const warping: OutputWarping = obs.ordinal ? 'rank' : options.outputWarping;
+    const key = `${warping}|${prefix}|${obs.ids.slice(0, prefix).join(',')}|${obs.losses.slice(0, prefix).join(',')}|${obs.x
       .slice(0, prefix)
       .map((r) => Array.from(r).join(' '))
       .join(',')}`;
@@ -251,7 +301,7 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
     let best: ModelFit | undefined;
     let bestScore = -Infinity;
     let previous: Float64Array | undefined;
-    for (const choice of warpChoices(options.outputWarping)) {
+    for (const choice of warpChoices(warping)) {
       const warped = targets(losses, choice);
       // Neighbouring warpings have similar optima: continuing from the last one costs a fraction of
       // a fresh multi-start fit, and keeps the result a function of the data alone.
