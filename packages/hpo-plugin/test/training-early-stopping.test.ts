@@ -95,6 +95,14 @@ test('deterministic, and no tensors leak (the kept weights are freed, on success
   assert.equal(tf.memory().numTensors, baseline);
 });
 
+test('a criterion met on the last epoch cuts nothing short: no earlyStopped mark', async () => {
+  const r = await trainModel(options({ training: training({ epochs: 3, earlyStopping: { patience: 2, minDelta: 10 } }) }));
+  r.model.dispose();
+  assert.equal(r.history.length, 3);
+  assert.deepEqual(r.history.map((h) => h.earlyStopped), [undefined, undefined, undefined]);
+  assert.equal(r.final['val_loss'], r.history[0]!.val_loss, 'the best epoch is still restored');
+});
+
 test('a pruner stopping the trial still gets the best epoch back', async () => {
   const r = await trainModel(options({ training: training({ earlyStopping: { patience: 5, minDelta: 10 } }), onEpoch: (l) => (l.epoch === 3 ? 'stop' : undefined) }));
   try {

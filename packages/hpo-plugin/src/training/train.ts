@@ -40,7 +40,7 @@ export interface EpochLog {
   durationMs: number;
   /** With early stopping: the best epoch so far by its metric (whose weights are restored at the end). */
   bestEpoch?: number;
-  /** 1 on the epoch where early stopping ended training. */
+  /** 1 on the epoch where early stopping ended training before training.epochs. */
   earlyStopped?: number;
 }
 
@@ -196,7 +196,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${epoch}`);
       }
       lrControl?.afterEpoch(epoch, log);
-      const stop = stopping?.observe(model, log) ?? false;
+      const stop = stopping?.observe(model, log, training.epochs) ?? false;
       history.push(log);
       if (opts.onEpoch?.(log) === 'stop' || stop) break;
     }
@@ -227,8 +227,11 @@ class EarlyStopping {
     private readonly hasValidation: boolean,
   ) {}
 
-  /** Records the epoch's metric in its log (bestEpoch, earlyStopped); true when training should stop. */
-  observe(model: LayersModel, log: EpochLog): boolean {
+  /**
+   * Records the epoch's metric in its log (bestEpoch; earlyStopped when epochs were left to train);
+   * true when training should stop.
+   */
+  observe(model: LayersModel, log: EpochLog, epochs: number): boolean {
     const value = (log as unknown as Record<string, unknown>)[this.o.metric];
     if (typeof value !== 'number' || Number.isNaN(value)) {
       if (!this.hasValidation && this.o.metric.startsWith('val_')) return false;
@@ -242,7 +245,7 @@ class EarlyStopping {
       this.best = model.getWeights().map((w) => this.tf.clone(w));
     }
     log.bestEpoch = this.state.bestEpoch;
-    if (step.stop) log.earlyStopped = 1;
+    if (step.stop && log.epoch < epochs) log.earlyStopped = 1;
     return step.stop;
   }
 
