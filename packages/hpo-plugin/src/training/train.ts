@@ -249,7 +249,7 @@ class EarlyStopping {
     return step.stop;
   }
 
-  /** Puts the best epoch's weights back (with restoreBest); returns the epoch the model now holds, if not the last. */
+  /** With restoreBest, puts the best epoch's weights back and returns that epoch; else undefined (the last epoch's stay). */
   restore(model: LayersModel): number | undefined {
     if (!this.o.restoreBest || this.best.length === 0) return undefined;
     model.setWeights(this.best);
@@ -263,7 +263,6 @@ class EarlyStopping {
 }
 
 function checkTraining(t: TrainingSpec, ds: Dataset): void {
-  if (t.schedule !== undefined) checkSchedule(t.schedule, t.epochs);
   if (!Number.isInteger(t.epochs) || t.epochs < 1) {
     throw new UserError(`epochs must be a whole number ≥ 1, got ${JSON.stringify(t.epochs)}`, { path: 'training.epochs' });
   }
@@ -271,6 +270,8 @@ function checkTraining(t: TrainingSpec, ds: Dataset): void {
     throw new UserError(`batchSize must be a whole number ≥ 1, got ${JSON.stringify(t.batchSize)}`, { path: 'training.batchSize' });
   }
   if (ds.nTrain === 0) throw new Error('training needs at least one training row');
+  if (t.schedule !== undefined) checkSchedule(t.schedule, t.epochs);
+  if (t.earlyStopping !== undefined) earlyStoppingOptions(t.earlyStopping);
 }
 
 /** sgd-hd and adam-hd adapt the rate themselves; a schedule would fight them. */
