@@ -24,6 +24,8 @@ import {
   AlgorithmError,
   SpaceError,
   createSampler,
+  createPruner,
+  type PrunerSpec,
   gridSize,
   isAlgorithmName,
   validateSpace,
@@ -311,6 +313,17 @@ function searchConfig(raw: RawConfig['search'], overrides: TuneOverrides, space:
     throw fail(['search', 'algorithm'], e.message);
   }
 
+  // The pruner checks its own options too (maxEpochs defaults to training.epochs at run time).
+  const pruner = raw.pruner === 'none' ? undefined : raw.pruner;
+  if (pruner !== undefined) {
+    try {
+      createPruner(pruner as PrunerSpec, { maxEpochs: 1e9 });
+    } catch (e) {
+      if (!(e instanceof AlgorithmError)) throw e;
+      throw fail(['search', ...e.path], e.message);
+    }
+  }
+
   if (algorithm === 'grid') {
     try {
       gridSize(space);
@@ -326,6 +339,7 @@ function searchConfig(raw: RawConfig['search'], overrides: TuneOverrides, space:
     ...(parallelism !== undefined ? { parallelism } : {}),
     seed,
     ...(raw.retryFailed !== undefined ? { retryFailed: raw.retryFailed } : {}),
+    ...(pruner !== undefined ? { pruner: pruner as PrunerSpec } : {}),
     options,
   };
 }

@@ -2,7 +2,7 @@
  * The shapes of a loaded tune.yaml. `model` and `training` stay templates until a trial's
  * parameters are known (`resolveTrial`); everything else is final after `loadTuneConfig`.
  */
-import type { AlgorithmName, Params, Space } from '@nx-hpo/optimizers';
+import type { PrunerSpec, AlgorithmName, Params, Space } from '@nx-hpo/optimizers';
 
 export type { AlgorithmName, Params, Space };
 
@@ -254,6 +254,8 @@ export interface SearchConfig {
   seed: number;
   /** Train again trials whose stored result is a failure (unset: the runner's default). */
   retryFailed?: boolean;
+  /** Stops unpromising trials early (search.pruner); absent (or `none`): every trial trains in full. */
+  pruner?: PrunerSpec;
   /** The sub-object named after the algorithm (search.qlearning / search.bayesian / search.tpe), or {}. */
   options: Record<string, unknown>;
 }

@@ -8,7 +8,7 @@
  * stood instead of wandering off into new configurations.
  */
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
+import { createStudy, lossOf, type PrunerSpec, type Study } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../config';
 import type { TuneConfig } from '../config/types';
 import { UserError } from '../errors';
@@ -94,8 +94,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
-      ...(pruner ? { pruner } : {}),
-    } as Parameters<typeof createStudy>[0]);
+      ...(pruning ? { pruner: pruner as PrunerSpec, maxEpochs: epochsOf(config) } : {}),
+    });
   let study = newStudy();
   const total = Math.min(search.trials, study.remaining ?? Infinity);
   if (study.remaining !== undefined && study.remaining < search.trials) {
@@ -414,6 +414,12 @@ export function studyIdentity(config: TuneConfig, backend: string, seed: number)
 /** The objective's value at each epoch, as the trial reported it. */
 function curveOf(history: Array<Record<string, number>> | undefined, metric: string): number[] {
   return (history ?? []).map((h) => h[metric]).filter((v): v is number => typeof v === 'number');
+}
+
+/** The epochs a complete trial trains (the pruners' full budget). */
+function epochsOf(config: TuneConfig): number | undefined {
+  const e = (config.training as { epochs?: unknown }).epochs;
+  return typeof e === 'number' ? e : undefined;
 }
 
 /** The training seed is the sweep's seed (or training.seed): equal configs train identically. */
