@@ -172,6 +172,41 @@ describe('what invalidates what', () => {
   });
 });
 
+describe('pruning', () => {
+  test('asha stops trials early, records them pruned with their curves, and a re-run reuses them', () => {
+    const ws = new TempWorkspace();
+    try {
+      addIrisProject(ws, 'apps/iris', 'iris', { trials: 9, parallelism: 1, epochs: 9, seed: 3 });
+      const yaml = ws.path('apps/iris/tune.yaml');
+      writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('seed: 3 }', 'seed: 3, pruner: { name: asha, minEpochs: 1, reductionFactor: 3 } }'));
+      const r = ws.nx(['run', 'iris:tune']);
+      assert.equal(r.code, 0, r.output);
+      const rows = readJsonl(ws.path('dist/hpo/iris/tune/trials.jsonl'));
+      const pruned = rows.filter((t) => t.state === 'pruned');
+      const complete = rows.filter((t) => t.state === 'complete');
+      assert.ok(pruned.length > 0 && complete.length > 0, `${pruned.length} pruned, ${complete.length} complete`);
+      for (const t of pruned) {
+        const curve = t.curve as number[];
+        assert.ok(curve.length >= 1 && curve.length < 9, 'stopped before the last epoch');
+        assert.equal(t.epochs, curve.length);
+        assert.equal(t.value, curve[curve.length - 1]);
+      }
+      for (const t of complete) assert.equal((t.curve as number[]).length, 9);
+      const best = JSON.parse(readFileSync(ws.path('dist/hpo/iris/tune/best.json'), 'utf8'));
+      assert.ok(complete.some((t) => t.id === best.trial), 'the best is a complete trial');
+      const total = rows.reduce((n, t) => n + (t.epochs as number), 0);
+      assert.ok(total < 9 * 9, `pruning saved epochs (${total} of ${9 * 9})`);
+      assert.match(r.output, new RegExp(`${pruned.length} pruned, 0 failed; ${total} epochs trained`));
+      const again = ws.nx(['run', 'iris:tune', '--skip-nx-cache']);
+      assert.equal(again.code, 0, again.output);
+      assert.deepEqual(trainedReused(again.output), { trained: 0, reused: 9 });
+      assert.deepEqual(values(ws), rows.sort((a, b) => (a.id as number) - (b.id as number)).map((t) => [t.id, t.params, t.state, t.value]));
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
 describe('two runs on one store at the same time', () => {
   test('both succeed, neither sees a damaged entry, and a third run reuses everything', async () => {
     const store = mkdtempSync(join(tmpdir(), 'nx-hpo-shared-store-'));
