@@ -14,6 +14,14 @@ export interface LrControl {
   beforeBatch(step: number): void;
   /** Gives the metrics of epoch `epoch` (1-based) to reduceOnPlateau. */
   afterEpoch(epoch: number, metrics: object): void;
+  /** What resuming needs: reduceOnPlateau's state (every other schedule is a function of the step). */
+  save(): LrControlState;
+  /** Continues from a saved state (of the same schedule). */
+  restore(state: LrControlState): void;
+}
+
+export interface LrControlState {
+  plateau?: PlateauState;
 }
 
 export interface LrControlOptions {
@@ -51,6 +59,12 @@ export function createLrControl(spec: ScheduleSpec, optimizer: Optimizer, o: LrC
         throw new UserError(`training reports no '${plateau.metric}' to watch`, { path: 'training.schedule.metric' });
       }
       state = observePlateau(state, value, plateau);
+    },
+    save() {
+      return plateau ? { plateau: { ...state } } : {};
+    },
+    restore(saved) {
+      if (plateau && saved.plateau) state = { ...saved.plateau };
     },
   };
 }

@@ -80,6 +80,14 @@ export function appliesPerBatch(spec: ScheduleSpec): boolean {
   return false;
 }
 
+/**
+ * Whether the rates depend on training.epochs (a cosine without a period spans the whole run), so
+ * that a run with another epoch budget trains at other rates from the first step.
+ */
+export function dependsOnEpochs(spec: ScheduleSpec): boolean {
+  return spec.name === 'cosine' && spec.period === undefined;
+}
+
 /** Steps of warm-up (0 without one). */
 export function warmupSteps(spec: ScheduleSpec, clock: ScheduleClock): number {
   return (spec.warmup?.epochs ?? 0) * clock.stepsPerEpoch;

@@ -7,17 +7,24 @@
  * A schedule (training.schedule) sets the optimizer's learning rate before every batch; early
  * stopping (training.earlyStopping) ends training when its metric stops improving and gives back
  * the best epoch's weights. Without either, training is exactly what it was before they existed.
+ *
+ * With `checkpoint: true` the result carries the complete training state at the last epoch
+ * trained; `resumeFrom` continues from such a checkpoint and gives the same epochs, bit for bit,
+ * as a training that had not stopped (checkpoint.ts says what is saved and what is rebuilt).
  */
 import { Rng, mixSeed, type Params } from '@nx-hpo/optimizers';
 import type { Dataset } from '../data/dataset';
 import { UserError } from '../errors';
+import { checkpointFit, checkpointMismatch, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type TrainingCheckpoint } from './checkpoint';
 import { EARLY_STOPPING_START, earlyStoppingOptions, observeEpoch, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping';
 import { ADAM_HD_CLASS, SGD_HD_CLASS } from './hypergradient';
-import { createLrControl } from './lr-control';
+import { createLrControl, type LrControl } from './lr-control';
 import { buildModel } from './model';
 import { createOptimizer, learningRateOf } from './optimizer';
+import { captureOptimizerState, restoreOptimizerState } from './optimizer-state';
 import { checkSchedule } from './schedule';
 import type { ModelSpec, Task, TrainingSpec } from './spec';
+import { packTensors, unpackTensors, type TensorPack } from './tensor-pack';
 import type { LayersModel, Tensor, Tf } from './tf';
 
 export interface EpochLog {
@@ -55,6 +62,14 @@ export interface TrainOptions {
   onEpoch?: (log: EpochLog) => void | 'stop';
   /** Aborting stops at the next batch and rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Continue from this checkpoint at its epoch + 1 (its history comes first in the result's).
+   * It must come from a training with the same model, params, seed, dataset, training options and
+   * backend; a different training.epochs is fine unless the schedule spans the whole run.
+   */
+  resumeFrom?: TrainingCheckpoint;
+  /** When true, the result carries `checkpoint`, taken after the last epoch trained. */
+  checkpoint?: boolean;
 }
 
 export interface TrainResult {
@@ -66,6 +81,11 @@ export interface TrainResult {
   final: Record<string, number>;
   /** The trained model; `model.dispose()` frees it and its optimizer. The caller owns it. */
   model: LayersModel;
+  /**
+   * With `checkpoint: true`: the state after the last epoch trained (before early stopping's
+   * restoreBest puts the best weights back), for `resumeFrom`.
+   */
+  checkpoint?: TrainingCheckpoint;
 }
 
 type LabelEncoding = 'index' | 'onehot' | 'value';
@@ -148,13 +168,28 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       : undefined;
     const stopping = training.earlyStopping ? new EarlyStopping(tf, earlyStoppingOptions(training.earlyStopping), val !== undefined) : undefined;
     if (stopping) disposables.push(stopping);
-    const history: EpochLog[] = [];
+    const fit = opts.resumeFrom || opts.checkpoint
+      ? checkpointFit({ seed, params: opts.params, backend: tf.getBackend(), modelSpec: opts.modelSpec, training, dataset: ds })
+      : undefined;
+    let history: EpochLog[] = [];
+    let stoppedEarly = false;
+    if (opts.resumeFrom) {
+      const from = opts.resumeFrom;
+      const why = checkpointMismatch(from, fit!);
+      if (why !== undefined) throw new Error(`cannot resume training: ${why}`);
+      if (from.history.length !== from.epoch) throw new Error(`cannot resume training: the checkpoint is at epoch ${from.epoch} but holds ${from.history.length} epochs of history`);
+      if (from.epoch > training.epochs) throw new Error(`cannot resume training: the checkpoint is at epoch ${from.epoch}, past training.epochs (${training.epochs})`);
+      await restoreTraining(tf, model, from, lrControl, stopping);
+      history = from.history.map((log) => ({ ...log }));
+      // Early stopping had ended that training: a straight run would have trained no further.
+      stoppedEarly = from.stoppedEarly;
+    }
     const xBuf = new Float32Array(ds.xTrain.length);
     const yBuf = new Float32Array(ds.nTrain);
     let epochNow = 0;
     let badBatchLoss: number | undefined;
 
-    for (let epoch = 1; epoch <= training.epochs; epoch++) {
+    for (let epoch = history.length + 1; !stoppedEarly && epoch <= training.epochs; epoch++) {
       throwIfAborted(opts.signal);
       epochNow = epoch;
       const started = performance.now();
@@ -198,11 +233,15 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       lrControl?.afterEpoch(epoch, log);
       const stop = stopping?.observe(model, log, training.epochs) ?? false;
       history.push(log);
+      stoppedEarly = stop;
       if (opts.onEpoch?.(log) === 'stop' || stop) break;
     }
     for (const d of dropouts) d.layer.seed = d.base;
+    const checkpoint = opts.checkpoint ? await captureCheckpoint(model, fit!, history, stoppedEarly, lrControl, stopping) : undefined;
     const kept = stopping?.restore(model) ?? history.length;
-    return { history, final: finalMetrics(history[kept - 1]!), model };
+    const result: TrainResult = { history, final: finalMetrics(history[kept - 1]!), model };
+    if (checkpoint) result.checkpoint = checkpoint;
+    return result;
   } catch (e) {
     model.dispose();
     throw e;
@@ -210,6 +249,58 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     for (const t of tensors) t.dispose();
     for (const d of disposables) d.dispose();
   }
+}
+
+/** The training state after the last epoch in `history` (before restoreBest changes the weights). */
+async function captureCheckpoint(
+  model: LayersModel,
+  fit: TrainingCheckpoint['fit'],
+  history: EpochLog[],
+  stoppedEarly: boolean,
+  lrControl: LrControl | undefined,
+  stopping: EarlyStopping | undefined,
+): Promise<TrainingCheckpoint> {
+  const checkpoint: TrainingCheckpoint = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    epoch: history.length,
+    history: history.map((log) => ({ ...log })),
+    stoppedEarly,
+    fit,
+    // read() hands out the variables themselves; packing only downloads their values.
+    weights: await packTensors(model.weights.map((w) => ({ name: w.name, tensor: w.read() }))),
+    optimizer: await captureOptimizerState(model.optimizer),
+  };
+  if (lrControl) checkpoint.lrControl = lrControl.save();
+  if (stopping) checkpoint.earlyStopping = await stopping.save(model);
+  return checkpoint;
+}
+
+/**
+ * Puts a checkpoint's state into a freshly built and compiled model. Its variables have new names
+ * (tfjs numbers layers per process), so the optimizer's slots are renamed by position.
+ */
+async function restoreTraining(
+  tf: Tf,
+  model: LayersModel,
+  from: TrainingCheckpoint,
+  lrControl: LrControl | undefined,
+  stopping: EarlyStopping | undefined,
+): Promise<void> {
+  const specs = from.weights.specs;
+  const now = model.weights;
+  const fits = specs.length === now.length && specs.every((s, i) => s.shape.join() === now[i]!.shape.join() && s.dtype === now[i]!.dtype);
+  if (!fits) throw new Error('cannot resume training: the checkpoint\'s weights do not fit the model');
+  const weights = unpackTensors(tf, from.weights);
+  try {
+    model.setWeights(weights.map((w) => w.tensor));
+  } finally {
+    for (const w of weights) w.tensor.dispose();
+  }
+  const rename = new Map(specs.map((s, i) => [s.name, now[i]!.name]));
+  await restoreOptimizerState(tf, model.optimizer, from.optimizer, rename);
+  if (lrControl && from.lrControl) lrControl.restore(from.lrControl);
+  if (stopping && from.earlyStopping) stopping.resume(from.earlyStopping);
 }
 
 /**
@@ -254,6 +345,20 @@ class EarlyStopping {
     if (!this.o.restoreBest || this.best.length === 0) return undefined;
     model.setWeights(this.best);
     return this.state.bestEpoch;
+  }
+
+  /** The bookkeeping, and the best epoch's weights when restoreBest keeps them. */
+  async save(model: LayersModel): Promise<{ state: EarlyStoppingState; best?: TensorPack }> {
+    const saved: { state: EarlyStoppingState; best?: TensorPack } = { state: { ...this.state } };
+    if (this.best.length > 0) saved.best = await packTensors(this.best.map((tensor, i) => ({ name: model.weights[i]?.name ?? String(i), tensor })));
+    return saved;
+  }
+
+  /** Continues from `save`'s result. */
+  resume(saved: { state: EarlyStoppingState; best?: TensorPack }): void {
+    this.state = { ...saved.state };
+    this.dispose();
+    if (saved.best) this.best = unpackTensors(this.tf, saved.best).map((w) => w.tensor);
   }
 
   dispose(): void {
