@@ -207,6 +207,45 @@ describe('pruning', () => {
   });
 });
 
+describe('pruned trials continue from their checkpoints', () => {
+  test('without the pruner, a re-run trains only the epochs pruned trials had left, and ends as a straight run', () => {
+    const o = { trials: 6, parallelism: 1, epochs: 9, seed: 4 };
+    const withAsha = (ws: TempWorkspace, pruner: string) => {
+      const yaml = ws.path('apps/iris/tune.yaml');
+      writeFileSync(yaml, irisYaml(o).replace('seed: 4 }', `seed: 4, pruner: ${pruner} }`));
+    };
+    const straight = new TempWorkspace();
+    const ws = new TempWorkspace();
+    try {
+      addIrisProject(straight, 'apps/iris', 'iris', o);
+      const s = straight.nx(['run', 'iris:tune']);
+      assert.equal(s.code, 0, s.output);
+
+      addIrisProject(ws, 'apps/iris', 'iris', o);
+      withAsha(ws, '{ name: asha, minEpochs: 1, reductionFactor: 3 }');
+      const first = ws.nx(['run', 'iris:tune']);
+      assert.equal(first.code, 0, first.output);
+      const pruned = readJsonl(ws.path('dist/hpo/iris/tune/trials.jsonl')).filter((t) => t.state === 'pruned');
+      assert.ok(pruned.length > 0, first.output);
+      const left = pruned.reduce((n, t) => n + 9 - (t.epochs as number), 0);
+
+      withAsha(ws, 'none');
+      const second = ws.nx(['run', 'iris:tune']);
+      assert.equal(second.code, 0, second.output);
+      const rows = readJsonl(ws.path('dist/hpo/iris/tune/trials.jsonl'));
+      assert.equal(rows.reduce((n, t) => n + (t.epochs as number), 0), left, 'only the epochs the pruned trials had left');
+      assert.deepEqual(trainedReused(second.output), { trained: pruned.length, reused: 6 - pruned.length });
+      // Bit for bit the results of never having stopped.
+      assert.deepEqual(values(ws), values(straight));
+      const curves = (w: TempWorkspace) => readJsonl(w.path('dist/hpo/iris/tune/trials.jsonl')).sort((a, b) => (a.id as number) - (b.id as number)).map((t) => t.curve);
+      assert.deepEqual(curves(ws), curves(straight));
+    } finally {
+      straight.dispose();
+      ws.dispose();
+    }
+  });
+});
+
 describe('two runs on one store at the same time', () => {
   test('both succeed, neither sees a damaged entry, and a third run reuses everything', async () => {
     const store = mkdtempSync(join(tmpdir(), 'nx-hpo-shared-store-'));

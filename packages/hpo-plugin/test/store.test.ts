@@ -182,3 +182,19 @@ describe('TrialStore failed entries', () => {
     assert.equal(store.get(KEY)?.trial.state, 'complete');
   });
 });
+
+describe('TrialStore checkpoints', () => {
+  test('a pruned entry keeps its training checkpoint, verified like the rest', () => {
+    const warnings: string[] = [];
+    const store = new TrialStore(tempDir(), (m) => warnings.push(m));
+    const checkpoint = { json: { epoch: 3, history: [{ loss: 1 }] }, data: new Float32Array([4, 5, 6]).buffer };
+    store.put({ ...trial(KEY), state: 'pruned' }, model(), checkpoint);
+    const cp = store.get(KEY)?.loadCheckpoint();
+    assert.ok(cp);
+    assert.deepEqual(cp.json, checkpoint.json);
+    assert.deepEqual([...new Float32Array(cp.data)], [4, 5, 6]);
+    writeFileSync(join(store.entryDir(KEY), 'checkpoint.bin'), Buffer.from([1]));
+    assert.equal(store.get(KEY), undefined);
+    assert.match(warnings[0] as string, /checkpoint\.bin checksum mismatch/);
+  });
+});

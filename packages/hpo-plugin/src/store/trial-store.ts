@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Params } from '@nx-hpo/optimizers';
+import type { SerializedCheckpoint } from '../training/checkpoint';
 import type { ModelArtifacts } from '../training/save';
 import { canonicalJson, sha256 } from './canonical';
 
@@ -45,7 +46,11 @@ export interface StoreEntry {
   trial: StoredTrial;
   /** Loads the model files (complete trials only). */
   loadModel(): ModelArtifacts | undefined;
+  /** The training state of a pruned trial, to continue it from where it stopped. */
+  loadCheckpoint(): SerializedCheckpoint | undefined;
 }
+
+const ENTRY_FILES = ['record.json', 'model.json', 'weights.bin', 'checkpoint.json', 'checkpoint.bin'];
 
 export class TrialStore {
   private readonly reported = new Set<string>();
@@ -87,7 +92,7 @@ export class TrialStore {
         files.set(name, bytes);
       }
       const { format: _f, version: _v, files: _files, ...trial } = rest;
-      return { trial, loadModel: () => artifactsFrom(files) };
+      return { trial, loadModel: () => artifactsFrom(files), loadCheckpoint: () => checkpointFrom(files) };
     } catch (e) {
       if (!this.reported.has(key)) {
         this.reported.add(key);
@@ -102,7 +107,7 @@ export class TrialStore {
     if (!this.get(key)) return undefined;
     const dir = this.entryDir(key);
     const files: Record<string, string> = {};
-    for (const name of ['record.json', 'model.json', 'weights.bin']) {
+    for (const name of ENTRY_FILES) {
       if (existsSync(join(dir, name))) files[name] = readFileSync(join(dir, name)).toString('base64');
     }
     const bundle: Bundle = { format: 'nx-hpo-trial-bundle', files };
@@ -117,7 +122,7 @@ export class TrialStore {
       if (bundle.format !== 'nx-hpo-trial-bundle' || typeof bundle.files?.['record.json'] !== 'string') return false;
       mkdirSync(tmp, { recursive: true });
       for (const [name, b64] of Object.entries(bundle.files)) {
-        if (!['record.json', 'model.json', 'weights.bin'].includes(name)) return false;
+        if (!ENTRY_FILES.includes(name)) return false;
         writeDurable(join(tmp, name), Buffer.from(b64, 'base64'));
       }
       // Verify with the same reader as local entries before it becomes visible.
@@ -134,7 +139,7 @@ export class TrialStore {
   }
 
   /** Writes an entry atomically; a concurrent writer of the same key may win, which is fine. */
-  put(trial: StoredTrial, model?: ModelArtifacts): void {
+  put(trial: StoredTrial, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
     const tmp = join(this.root, 'tmp', `${trial.key}-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp, { recursive: true });
     try {
@@ -146,6 +151,14 @@ export class TrialStore {
         writeDurable(join(tmp, 'weights.bin'), weights);
         files['model.json'] = sha256(modelJson);
         files['weights.bin'] = sha256(weights);
+      }
+      if (checkpoint) {
+        const json = Buffer.from(JSON.stringify(checkpoint.json));
+        const data = Buffer.from(checkpoint.data);
+        writeDurable(join(tmp, 'checkpoint.json'), json);
+        writeDurable(join(tmp, 'checkpoint.bin'), data);
+        files['checkpoint.json'] = sha256(json);
+        files['checkpoint.bin'] = sha256(data);
       }
       const rest = { format: STORE_FORMAT, version: STORE_FORMAT_VERSION, ...trial, files };
       const record: RecordFile = { ...rest, checksum: sha256(canonicalJson(rest)) };
@@ -178,6 +191,15 @@ export class TrialStore {
 interface Bundle {
   format: 'nx-hpo-trial-bundle';
   files: Record<string, string>;
+}
+
+function checkpointFrom(files: Map<string, Buffer>): SerializedCheckpoint | undefined {
+  const json = files.get('checkpoint.json');
+  const data = files.get('checkpoint.bin');
+  if (!json || !data) return undefined;
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return { json: JSON.parse(json.toString('utf8')) as Record<string, unknown>, data: copy.buffer };
 }
 
 function artifactsFrom(files: Map<string, Buffer>): ModelArtifacts | undefined {

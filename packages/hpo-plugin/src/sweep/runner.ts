@@ -17,6 +17,7 @@ import { StudyJournal, type JournalOp } from '../store/journal';
 import { trialKey, trialKeyMaterial } from '../store/trial-key';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
+import type { SerializedCheckpoint } from '../training/checkpoint';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
@@ -199,9 +200,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (local || !opts.remote) return local;
     return (await opts.remote.pull(key, store)) ? store.get(key) : undefined;
   };
-  const keep = (trial: StoredTrial, model?: ModelArtifacts) => {
+  const keep = (trial: StoredTrial, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint) => {
     if (!store) return;
-    store.put(trial, model);
+    store.put(trial, model, checkpoint);
     opts.remote?.push(trial.key, store);
   };
 
@@ -249,11 +250,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       keep(
         { key, params: t.params, state, metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
         outcome.model,
+        outcome.checkpoint,
       );
     }
     const model = outcome.model;
     const history = outcome.history as unknown as Array<Record<string, number>>;
-    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs: history.length, curve: curveOf(history, objective.metric) };
+    const epochs = history.length - outcome.resumedFrom;
+    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs, curve: curveOf(history, objective.metric) };
     tell(done);
     record(done, () => model);
   };
@@ -283,8 +286,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
               return study.shouldPrune(t.id);
             })
           : undefined;
+        // A trial an earlier run pruned continues from where it stopped, not from scratch.
+        const resumeFrom = entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined;
         const task = pool
-          .run({ configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel }, abort.signal)
+          .run(
+            { configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel, checkpoint: pruning, resumeFrom },
+            abort.signal,
+          )
           .then(
             (r) => finishTrained(t, key, r, Date.now() - t0),
             (e: unknown) => {
@@ -407,6 +415,8 @@ export function studyIdentity(config: TuneConfig, backend: string, seed: number)
     algorithm: config.search.algorithm,
     seed: config.search.seed,
     options: config.search.options,
+    // What was pruned decides what adaptive samplers learn; absent (no pruner) leaves older ids alone.
+    pruner: config.search.pruner,
     trialConfig: material,
   });
 }

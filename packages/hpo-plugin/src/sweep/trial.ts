@@ -7,6 +7,7 @@ import type { Params } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
 import { resolveTrial } from '../config';
 import type { Dataset } from '../data/dataset';
+import type { TrainingCheckpoint } from '../training/checkpoint';
 import { trainModel, type EpochLog } from '../training/train';
 import { serializeModel, type ModelArtifacts } from '../training/save';
 import type { Backend } from '../training/backend';
@@ -16,6 +17,8 @@ export interface TrialRun {
   value: number | undefined;
   /** The trial was stopped early because `shouldStop` said so. */
   pruned: boolean;
+  /** With `checkpoint: true`: the training state after the last epoch trained, for `resumeFrom`. */
+  checkpoint?: TrainingCheckpoint;
   history: EpochLog[];
   final: Record<string, number>;
   model: ModelArtifacts;
@@ -30,6 +33,10 @@ export interface RunTrialOptions {
   onEpoch?: (log: EpochLog) => void;
   /** Asked after each epoch with the objective's value then; true stops (prunes) the trial. */
   shouldStop?: (epoch: number, value: number) => boolean;
+  /** Continue a trial stopped earlier (same config and seed) from its checkpoint. */
+  resumeFrom?: TrainingCheckpoint;
+  /** Return a checkpoint of the training state when done. */
+  checkpoint?: boolean;
   /** Fail when the objective metric is missing (default true). */
   requireObjective?: boolean;
 }
@@ -46,6 +53,8 @@ export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
     dataset,
     seed,
     params,
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+    ...(opts.checkpoint ? { checkpoint: true } : {}),
     onEpoch: (log) => {
       opts.onEpoch?.(log);
       const value = (log as unknown as Record<string, unknown>)[metric];
@@ -59,13 +68,13 @@ export async function runTrial(opts: RunTrialOptions): Promise<TrialRun> {
   try {
     const value = result.final[metric];
     if (value === undefined && opts.requireObjective === false) {
-      return { value, pruned, history: result.history, final: result.final, model: await serializeModel(result.model) };
+      return { value, pruned, checkpoint: result.checkpoint, history: result.history, final: result.final, model: await serializeModel(result.model) };
     }
     if (value === undefined) {
       throw new Error(`training produced no '${metric}' (it reports ${Object.keys(result.final).join(', ')})`);
     }
     if (!Number.isFinite(value)) throw new Error(`objective ${metric} is ${value}`);
-    return { value, pruned, history: result.history, final: result.final, model: await serializeModel(result.model) };
+    return { value, pruned, checkpoint: result.checkpoint, history: result.history, final: result.final, model: await serializeModel(result.model) };
   } finally {
     result.model.dispose();
   }

@@ -9,6 +9,7 @@ import type { TuneConfig } from '../config/types';
 import { prepareDataset } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
 import { selectBackend, type Backend, type BackendName } from '../training/backend';
+import { deserializeCheckpoint, serializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
 import { reportAndAsk, type ReportChannel } from './reports';
 import { runTrial, type TrialRun } from './trial';
 
@@ -19,10 +20,22 @@ export interface TrialTask {
   backend: BackendName;
   /** Where to report each epoch's objective and hear whether to stop (pruning); absent: never stop. */
   reports?: ReportChannel;
+  /** Return the training state of a trial that ends pruned, so it can be continued later. */
+  checkpoint?: boolean;
+  /** Continue from the checkpoint of this very trial stopped earlier. */
+  resumeFrom?: SerializedCheckpoint;
 }
 
 export type TrialTaskResult =
-  | ({ ok: true; backend: string; durationMs: number; value: number } & Omit<TrialRun, 'value'>)
+  | ({
+      ok: true;
+      backend: string;
+      durationMs: number;
+      value: number;
+      /** The epoch training continued from (0: from scratch). */
+      resumedFrom: number;
+      checkpoint?: SerializedCheckpoint;
+    } & Omit<TrialRun, 'value' | 'checkpoint'>)
   /** A user-caused error (bad model for the data, …): the sweep stops with this one-line message. */
   | { ok: false; userError: string };
 
@@ -47,9 +60,29 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
     const { config, dataset } = prepare(task.configFile);
     const reports = task.reports;
     const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
-    const { value, ...run } = await runTrial({ config, dataset, params: task.params, seed: task.seed, backend, shouldStop });
+    const resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
+    const { value, checkpoint, ...run } = await runTrial({
+      config,
+      dataset,
+      params: task.params,
+      seed: task.seed,
+      backend,
+      shouldStop,
+      resumeFrom,
+      checkpoint: task.checkpoint,
+    });
     if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
-    return { ok: true, ...run, value, backend: backend.backend, durationMs: Date.now() - started };
+    // Only a pruned trial may be continued later; a complete one needs no checkpoint.
+    const kept = run.pruned && checkpoint ? serializeCheckpoint(checkpoint) : undefined;
+    return {
+      ok: true,
+      ...run,
+      value,
+      resumedFrom: resumeFrom?.epoch ?? 0,
+      ...(kept ? { checkpoint: kept } : {}),
+      backend: backend.backend,
+      durationMs: Date.now() - started,
+    };
   } catch (e) {
     // Error subclasses lose their identity crossing the thread boundary, so send the formatted line.
     if (isUserError(e)) return { ok: false, userError: e.format() };
