@@ -1,0 +1,313 @@
+/**
+ * Hypergradient benchmark: does sgd-hd / adam-hd (Baydin et al. 2018) make training less sensitive
+ * to the initial learning rate than plain sgd / adam? One fixed digits MLP (dense 128 relu, dropout
+ * 0.1, softmax; batch 32; 15 epochs) is trained at the initial rates 1e-4 … 1 with each of the four
+ * optimizers, through the plugin's own sweep (`runSweep` with a `grid` over `lr` × `optimizer`, worker
+ * threads, TensorFlow.js), with a fresh trial store in a temporary folder for every seed.
+ *
+ *   npm run bench:hypergradient -- [--seeds 0-2] [--parallelism 2] [--out bench-results/hypergradient.json]
+ *
+ * The sweep's YAML is written by this script into the temporary folder (see `sweepYaml`): the digits
+ * data and splits of examples/digits-mlp/tune.yaml (so the same validation rows score every run), the
+ * fixed model, and `optimizer: { name: ${optimizer}, learningRate: ${lr} }` with no hypergradientLr,
+ * so sgd-hd and adam-hd run with their defaults (src/training/optimizer.ts: 1e-3 and 1e-7).
+ * `--seeds` sets the training seed (weight init, shuffling, dropout) of each sweep.
+ *
+ * Reported: final val_accuracy per optimizer and initial rate (median over seeds), the spread
+ * (max − min over the initial rates) per optimizer, and the learning rate the last epoch ended with
+ * (the adapted rate for the -hd optimizers, read from the trial's stored epoch history). A run whose
+ * loss became NaN/Infinity fails in the trainer; it is reported as diverged, not given a value.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { loadTuneConfig } from '../packages/hpo-plugin/src/config';
+import { TrialStore } from '../packages/hpo-plugin/src/store/trial-store';
+import { runSweep } from '../packages/hpo-plugin/src/sweep/runner';
+import { expectedBackend } from '../packages/hpo-plugin/src/training/backend-choice';
+
+const ROOT = resolve(__dirname, '..');
+const DATA = join(ROOT, 'examples', 'digits-mlp', 'data', 'digits.csv.gz');
+const RATES = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+const OPTIMIZERS = ['sgd', 'sgd-hd', 'adam', 'adam-hd'];
+/** The defaults the -hd optimizers run with here (src/training/optimizer.ts, schema descriptions). */
+const DEFAULT_HYPERGRADIENT_LR: Record<string, number> = { 'sgd-hd': 1e-3, 'adam-hd': 1e-7 };
+const EPOCHS = 15;
+
+interface Args {
+  seeds: number[];
+  parallelism: number;
+  out: string;
+}
+
+interface Cell {
+  optimizer: string;
+  lr: number;
+  seed: number;
+  state: 'complete' | 'pruned' | 'failed';
+  valAccuracy?: number;
+  /** The rate the last trained epoch ended with. */
+  finalLr?: number;
+  /** Per epoch: val_accuracy and the rate at the end of the epoch. */
+  curve: number[];
+  lrCurve: number[];
+  error?: string;
+  durationMs: number;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run bench:hypergradient -- [--seeds 0-2] [--parallelism 2] [--out file]\n`);
+  process.exit(2);
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range && Number(range[2]) >= Number(range[1])) {
+      for (let s = Number(range[1]); s <= Number(range[2]); s++) seeds.push(s);
+    } else if (/^\d+$/.test(part)) {
+      seeds.push(Number(part));
+    } else {
+      usage(`--seeds: expected e.g. 0-2 or 0,3,7 (got '${text}')`);
+    }
+  }
+  return seeds;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { seeds: [0, 1, 2], parallelism: 2, out: 'bench-results/hypergradient.json' };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) usage(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--seeds':
+        args.seeds = parseSeeds(value());
+        break;
+      case '--parallelism': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) usage('--parallelism must be a whole number >= 1');
+        args.parallelism = n;
+        break;
+      }
+      case '--out':
+        args.out = value();
+        break;
+      case '--help':
+        usage('Trains one digits MLP at five initial learning rates with sgd, sgd-hd, adam and adam-hd.');
+      default:
+        usage(`unknown option '${flag}'`);
+    }
+  }
+  return args;
+}
+
+/** The sweep: a grid of every initial rate × optimizer on one fixed model. */
+function sweepYaml(seed: number, parallelism: number): string {
+  return `# Written by scripts/bench-hypergradient.ts.
+data:
+  path: ${JSON.stringify(DATA)}
+  header: false
+  label: -1
+  task: classification
+  validation: { split: 0.2, stratify: true, seed: 0 }
+  test: { split: 0.15, stratify: true, seed: 0 }
+  scale: minmax
+model:
+  layers:
+    - dense: { units: 128, activation: relu }
+    - dropout: { rate: 0.1 }
+    - dense: { units: 10, activation: softmax }
+training:
+  epochs: ${EPOCHS}
+  batchSize: 32
+  optimizer: { name: \${optimizer}, learningRate: \${lr} }
+space:
+  lr:        { type: categorical, choices: [${RATES.join(', ')}] }
+  optimizer: { type: categorical, choices: [${OPTIMIZERS.join(', ')}] }
+objective: { metric: val_accuracy, direction: maximize }
+search: { algorithm: grid, trials: ${RATES.length * OPTIMIZERS.length}, parallelism: ${parallelism}, seed: ${seed} }
+`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function runSeed(seed: number, args: Args): Promise<{ cells: Cell[]; wallSeconds: number; yaml: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'nx-hpo-bench-hd-'));
+  try {
+    const yaml = sweepYaml(seed, args.parallelism);
+    const file = join(scratch, 'tune.yaml');
+    writeFileSync(file, yaml);
+    const config = loadTuneConfig(file);
+    const store = new TrialStore(join(scratch, 'store'), (m) => process.stderr.write(`  ${m}\n`));
+    const started = process.hrtime.bigint();
+    const result = await runSweep({
+      config,
+      outputDir: join(scratch, 'out'),
+      parallelism: args.parallelism,
+      backend: 'auto',
+      log: (line) => {
+        if (/^(warning|grid has|\d+ trials in|best:)/.test(line)) process.stderr.write(`  ${line}\n`);
+      },
+      store,
+    });
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.reused !== 0) throw new Error(`seed ${seed}: ${result.reused} trials were reused from a fresh store`);
+    const cells = result.records.map((r): Cell => {
+      // The store keeps each trained trial's epoch logs, with the rate every epoch ended on.
+      const history = (r.key ? store.get(r.key)?.trial.history : undefined) ?? [];
+      const lrCurve = history.map((h) => h.lr).filter((v): v is number => typeof v === 'number');
+      return {
+        optimizer: r.params.optimizer as string,
+        lr: r.params.lr as number,
+        seed,
+        state: r.state,
+        ...(r.state === 'complete' ? { valAccuracy: r.value } : {}),
+        ...(lrCurve.length ? { finalLr: lrCurve[lrCurve.length - 1] } : {}),
+        curve: r.curve,
+        lrCurve,
+        ...(r.error ? { error: r.error } : {}),
+        durationMs: r.durationMs,
+      };
+    });
+    return { cells, wallSeconds, yaml };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const fmt = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
+const rate = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toPrecision(3));
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const dirty = git(['status', '--porcelain', '--', 'packages', 'examples']);
+  const backend = expectedBackend('auto');
+  process.stderr.write(
+    `hypergradient benchmark at ${commit ?? 'unknown commit'}${dirty ? ' (packages/ or examples/ have uncommitted changes)' : ''}, backend ${backend}, ` +
+      `${cpus().length} cores, Node ${process.version}\n`,
+  );
+  const started = Date.now();
+  const cells: Cell[] = [];
+  const wall: Record<number, number> = {};
+  let yaml = '';
+  for (const seed of args.seeds) {
+    process.stderr.write(`seed ${seed}\n`);
+    const r = await runSeed(seed, args);
+    cells.push(...r.cells);
+    wall[seed] = r.wallSeconds;
+    yaml = r.yaml;
+    const failed = r.cells.filter((c) => c.state !== 'complete');
+    process.stderr.write(`  -> ${r.cells.length} runs in ${r.wallSeconds.toFixed(0)} s${failed.length ? `; not complete: ${failed.map((c) => `${c.optimizer}@${c.lr}`).join(', ')}` : ''}\n`);
+  }
+
+  const n = args.seeds.length;
+  const summary = OPTIMIZERS.map((optimizer) => {
+    const perRate = RATES.map((lr) => {
+      const mine = cells.filter((c) => c.optimizer === optimizer && c.lr === lr);
+      const done = mine.filter((c) => c.state === 'complete' && c.valAccuracy !== undefined);
+      const finalLrs = done.map((c) => c.finalLr).filter((v): v is number => v !== undefined);
+      return {
+        lr,
+        finished: done.length,
+        runs: mine.length,
+        medianValAccuracy: done.length ? median(done.map((c) => c.valAccuracy as number)) : undefined,
+        minValAccuracy: done.length ? Math.min(...done.map((c) => c.valAccuracy as number)) : undefined,
+        maxValAccuracy: done.length ? Math.max(...done.map((c) => c.valAccuracy as number)) : undefined,
+        medianFinalLr: finalLrs.length ? median(finalLrs) : undefined,
+        errors: mine.filter((c) => c.error).map((c) => `seed ${c.seed}: ${c.error}`),
+      };
+    });
+    const values = perRate.map((p) => p.medianValAccuracy).filter((v): v is number => v !== undefined);
+    return {
+      optimizer,
+      hypergradientLr: DEFAULT_HYPERGRADIENT_LR[optimizer],
+      perRate,
+      /** max − min of the per-rate medians, over the rates where at least one seed finished. */
+      spread: values.length ? Math.max(...values) - Math.min(...values) : undefined,
+      ratesWithDivergence: perRate.filter((p) => p.finished < p.runs).map((p) => p.lr),
+    };
+  });
+
+  const cell = (p: (typeof summary)[number]['perRate'][number]): string =>
+    p.finished === 0 ? `diverged (${p.runs}/${p.runs})` : `${fmt(p.medianValAccuracy)}${p.finished < p.runs ? ` (${p.runs - p.finished}/${p.runs} diverged)` : ''}`;
+  const seedsText = args.seeds.join(', ');
+  console.log(`\nDigits MLP (dense 128 relu, dropout 0.1; batch 32; ${EPOCHS} epochs): final val_accuracy by initial learning rate, median over seeds ${seedsText}.\n`);
+  console.log(
+    table(
+      ['optimizer', ...RATES.map((r) => `lr ${r}`), 'spread (max − min)'],
+      summary.map((s) => [
+        s.hypergradientLr === undefined ? s.optimizer : `${s.optimizer} (β ${s.hypergradientLr})`,
+        ...s.perRate.map(cell),
+        `${fmt(s.spread)}${s.ratesWithDivergence.length ? ` (finished rates only)` : ''}`,
+      ]),
+    ),
+  );
+  console.log(`\nLearning rate at the end of the last epoch (median over seeds that finished):\n`);
+  console.log(
+    table(
+      ['optimizer', ...RATES.map((r) => `lr ${r}`)],
+      summary.map((s) => [s.optimizer, ...s.perRate.map((p) => (p.finished === 0 ? 'diverged' : rate(p.medianFinalLr)))]),
+    ),
+  );
+  const errors = summary.flatMap((s) => s.perRate.flatMap((p) => p.errors.map((e) => `${s.optimizer} lr ${p.lr}, ${e}`)));
+  if (errors.length) console.log(`\nRuns that did not finish:\n${errors.map((e) => `- ${e}`).join('\n')}`);
+  console.log(`\nSpread: max − min of the medians over the initial rates where at least one seed finished; n = ${n} seed(s) per cell.`);
+  console.log(`Total ${((Date.now() - started) / 1000).toFixed(0)} s; commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes' : ''}; backend ${backend}; Node ${process.version}.`);
+
+  const out = resolve(process.cwd(), args.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        commit,
+        dirty: Boolean(dirty),
+        backend,
+        node: process.version,
+        cores: cpus().length,
+        argv: process.argv.slice(2),
+        seeds: args.seeds,
+        rates: RATES,
+        hypergradientLr: DEFAULT_HYPERGRADIENT_LR,
+        yaml,
+        summary,
+        cells,
+        wallSecondsPerSeed: wall,
+        seconds: (Date.now() - started) / 1000,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stderr.write(`wrote ${out}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
