@@ -34,6 +34,8 @@ const OPTIMIZERS = ['sgd', 'sgd-hd', 'adam', 'adam-hd'];
 /** The defaults the -hd optimizers run with here (src/training/optimizer.ts, schema descriptions). */
 const DEFAULT_HYPERGRADIENT_LR: Record<string, number> = { 'sgd-hd': 1e-3, 'adam-hd': 1e-7 };
 const EPOCHS = 15;
+/** examples/digits-mlp/tune.yaml searches lr in [1e-4, 1e-1]: the spread is also given over that range. */
+const TUNE_RANGE = { low: 1e-4, high: 1e-1 };
 
 interface Args {
   seeds: number[];
@@ -241,13 +243,18 @@ async function main(): Promise<void> {
         errors: mine.filter((c) => c.error).map((c) => `seed ${c.seed}: ${c.error}`),
       };
     });
-    const values = perRate.map((p) => p.medianValAccuracy).filter((v): v is number => v !== undefined);
+    const spreadOf = (rates: typeof perRate) => {
+      const values = rates.map((p) => p.medianValAccuracy).filter((v): v is number => v !== undefined);
+      return values.length ? Math.max(...values) - Math.min(...values) : undefined;
+    };
     return {
       optimizer,
       hypergradientLr: DEFAULT_HYPERGRADIENT_LR[optimizer],
       perRate,
       /** max − min of the per-rate medians, over the rates where at least one seed finished. */
-      spread: values.length ? Math.max(...values) - Math.min(...values) : undefined,
+      spread: spreadOf(perRate),
+      /** The same over the initial rates inside tune.yaml's lr range. */
+      spreadInTuneRange: spreadOf(perRate.filter((p) => p.lr >= TUNE_RANGE.low && p.lr <= TUNE_RANGE.high)),
       ratesWithDivergence: perRate.filter((p) => p.finished < p.runs).map((p) => p.lr),
     };
   });
@@ -258,11 +265,12 @@ async function main(): Promise<void> {
   console.log(`\nDigits MLP (dense 128 relu, dropout 0.1; batch 32; ${EPOCHS} epochs): final val_accuracy by initial learning rate, median over seeds ${seedsText}.\n`);
   console.log(
     table(
-      ['optimizer', ...RATES.map((r) => `lr ${r}`), 'spread (max − min)'],
+      ['optimizer', ...RATES.map((r) => `lr ${r}`), 'spread (max − min)', `spread over ${TUNE_RANGE.low}–${TUNE_RANGE.high}`],
       summary.map((s) => [
         s.hypergradientLr === undefined ? s.optimizer : `${s.optimizer} (β ${s.hypergradientLr})`,
         ...s.perRate.map(cell),
         `${fmt(s.spread)}${s.ratesWithDivergence.length ? ` (finished rates only)` : ''}`,
+        fmt(s.spreadInTuneRange),
       ]),
     ),
   );
@@ -275,7 +283,10 @@ async function main(): Promise<void> {
   );
   const errors = summary.flatMap((s) => s.perRate.flatMap((p) => p.errors.map((e) => `${s.optimizer} lr ${p.lr}, ${e}`)));
   if (errors.length) console.log(`\nRuns that did not finish:\n${errors.map((e) => `- ${e}`).join('\n')}`);
-  console.log(`\nSpread: max − min of the medians over the initial rates where at least one seed finished; n = ${n} seed(s) per cell.`);
+  console.log(
+    `\nSpread: max − min of the medians over the initial rates where at least one seed finished; the last column only over ` +
+      `${TUNE_RANGE.low}–${TUNE_RANGE.high}, tune.yaml's lr range. n = ${n} seed(s) per cell.`,
+  );
   console.log(`Total ${((Date.now() - started) / 1000).toFixed(0)} s; commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes' : ''}; backend ${backend}; Node ${process.version}.`);
 
   const out = resolve(process.cwd(), args.out);
