@@ -13,6 +13,10 @@
  * so sgd-hd and adam-hd run with their defaults (src/training/optimizer.ts: 1e-3 and 1e-7).
  * `--seeds` sets the training seed (weight init, shuffling, dropout) of each sweep.
  *
+ * A control sweep per seed runs sgd-hd and adam-hd with `hypergradientLr: 0` (rows "… β 0"): in
+ * theory plain sgd / adam, so it separates what the rate adaptation does from what the optimizer's
+ * own arithmetic does (a chaotic run at a high rate can land elsewhere on rounding differences alone).
+ *
  * Reported: final val_accuracy per optimizer and initial rate (median over seeds), the spread
  * (max − min over the initial rates) per optimizer, and the learning rate the last epoch ended with
  * (the adapted rate for the -hd optimizers, read from the trial's stored epoch history). A run whose
@@ -31,6 +35,11 @@ const ROOT = resolve(__dirname, '..');
 const DATA = join(ROOT, 'examples', 'digits-mlp', 'data', 'digits.csv.gz');
 const RATES = [1e-4, 1e-3, 1e-2, 1e-1, 1];
 const OPTIMIZERS = ['sgd', 'sgd-hd', 'adam', 'adam-hd'];
+const HD_OPTIMIZERS = ['sgd-hd', 'adam-hd'];
+/** How the control sweep's rows are labelled: the optimizer with its hypergradient rate at 0. */
+const controlLabel = (optimizer: string): string => `${optimizer} β 0`;
+/** Table rows: each optimizer, the -hd ones followed by their β = 0 control. */
+const ROWS = OPTIMIZERS.flatMap((o) => (HD_OPTIMIZERS.includes(o) ? [o, controlLabel(o)] : [o]));
 /** The defaults the -hd optimizers run with here (src/training/optimizer.ts, schema descriptions). */
 const DEFAULT_HYPERGRADIENT_LR: Record<string, number> = { 'sgd-hd': 1e-3, 'adam-hd': 1e-7 };
 const EPOCHS = 15;
@@ -109,8 +118,12 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** The sweep: a grid of every initial rate × optimizer on one fixed model. */
-function sweepYaml(seed: number, parallelism: number): string {
+/**
+ * The sweep: a grid of every initial rate × optimizer on one fixed model; with `control`, only the
+ * -hd optimizers, with their hypergradient rate at 0.
+ */
+function sweepYaml(seed: number, parallelism: number, control: boolean): string {
+  const optimizers = control ? HD_OPTIMIZERS : OPTIMIZERS;
   return `# Written by scripts/bench-hypergradient.ts.
 data:
   path: ${JSON.stringify(DATA)}
@@ -128,12 +141,12 @@ model:
 training:
   epochs: ${EPOCHS}
   batchSize: 32
-  optimizer: { name: \${optimizer}, learningRate: \${lr} }
+  optimizer: { name: \${optimizer}, learningRate: \${lr}${control ? ', hypergradientLr: 0' : ''} }
 space:
   lr:        { type: categorical, choices: [${RATES.join(', ')}] }
-  optimizer: { type: categorical, choices: [${OPTIMIZERS.join(', ')}] }
+  optimizer: { type: categorical, choices: [${optimizers.join(', ')}] }
 objective: { metric: val_accuracy, direction: maximize }
-search: { algorithm: grid, trials: ${RATES.length * OPTIMIZERS.length}, parallelism: ${parallelism}, seed: ${seed} }
+search: { algorithm: grid, trials: ${RATES.length * optimizers.length}, parallelism: ${parallelism}, seed: ${seed} }
 `;
 }
 
@@ -151,10 +164,10 @@ function git(args: string[]): string | undefined {
   }
 }
 
-async function runSeed(seed: number, args: Args): Promise<{ cells: Cell[]; wallSeconds: number; yaml: string }> {
+async function runSweepOf(seed: number, args: Args, control: boolean): Promise<{ cells: Cell[]; wallSeconds: number; yaml: string }> {
   const scratch = mkdtempSync(join(tmpdir(), 'nx-hpo-bench-hd-'));
   try {
-    const yaml = sweepYaml(seed, args.parallelism);
+    const yaml = sweepYaml(seed, args.parallelism, control);
     const file = join(scratch, 'tune.yaml');
     writeFileSync(file, yaml);
     const config = loadTuneConfig(file);
@@ -177,7 +190,7 @@ async function runSeed(seed: number, args: Args): Promise<{ cells: Cell[]; wallS
       const history = (r.key ? store.get(r.key)?.trial.history : undefined) ?? [];
       const lrCurve = history.map((h) => h.lr).filter((v): v is number => typeof v === 'number');
       return {
-        optimizer: r.params.optimizer as string,
+        optimizer: control ? controlLabel(r.params.optimizer as string) : (r.params.optimizer as string),
         lr: r.params.lr as number,
         seed,
         state: r.state,
@@ -196,7 +209,7 @@ async function runSeed(seed: number, args: Args): Promise<{ cells: Cell[]; wallS
 }
 
 const fmt = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
-const rate = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toPrecision(3));
+const rate = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toPrecision(4));
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -215,19 +228,21 @@ async function main(): Promise<void> {
   const started = Date.now();
   const cells: Cell[] = [];
   const wall: Record<number, number> = {};
-  let yaml = '';
+  const yaml: Record<string, string> = {};
   for (const seed of args.seeds) {
-    process.stderr.write(`seed ${seed}\n`);
-    const r = await runSeed(seed, args);
-    cells.push(...r.cells);
-    wall[seed] = r.wallSeconds;
-    yaml = r.yaml;
-    const failed = r.cells.filter((c) => c.state !== 'complete');
-    process.stderr.write(`  -> ${r.cells.length} runs in ${r.wallSeconds.toFixed(0)} s${failed.length ? `; not complete: ${failed.map((c) => `${c.optimizer}@${c.lr}`).join(', ')}` : ''}\n`);
+    for (const control of [false, true]) {
+      process.stderr.write(`seed ${seed}${control ? ', control (hypergradientLr 0)' : ''}\n`);
+      const r = await runSweepOf(seed, args, control);
+      cells.push(...r.cells);
+      wall[seed] = (wall[seed] ?? 0) + r.wallSeconds;
+      yaml[control ? 'control' : 'main'] = r.yaml;
+      const failed = r.cells.filter((c) => c.state !== 'complete');
+      process.stderr.write(`  -> ${r.cells.length} runs in ${r.wallSeconds.toFixed(0)} s${failed.length ? `; not complete: ${failed.map((c) => `${c.optimizer}@${c.lr}`).join(', ')}` : ''}\n`);
+    }
   }
 
   const n = args.seeds.length;
-  const summary = OPTIMIZERS.map((optimizer) => {
+  const summary = ROWS.map((optimizer) => {
     const perRate = RATES.map((lr) => {
       const mine = cells.filter((c) => c.optimizer === optimizer && c.lr === lr);
       const done = mine.filter((c) => c.state === 'complete' && c.valAccuracy !== undefined);
@@ -249,7 +264,7 @@ async function main(): Promise<void> {
     };
     return {
       optimizer,
-      hypergradientLr: DEFAULT_HYPERGRADIENT_LR[optimizer],
+      hypergradientLr: optimizer.endsWith(' β 0') ? 0 : DEFAULT_HYPERGRADIENT_LR[optimizer],
       perRate,
       /** max − min of the per-rate medians, over the rates where at least one seed finished. */
       spread: spreadOf(perRate),
@@ -267,7 +282,7 @@ async function main(): Promise<void> {
     table(
       ['optimizer', ...RATES.map((r) => `lr ${r}`), 'spread (max − min)', `spread over ${TUNE_RANGE.low}–${TUNE_RANGE.high}`],
       summary.map((s) => [
-        s.hypergradientLr === undefined ? s.optimizer : `${s.optimizer} (β ${s.hypergradientLr})`,
+        s.hypergradientLr === undefined || s.hypergradientLr === 0 ? s.optimizer : `${s.optimizer} (β ${s.hypergradientLr})`,
         ...s.perRate.map(cell),
         `${fmt(s.spread)}${s.ratesWithDivergence.length ? ` (finished rates only)` : ''}`,
         fmt(s.spreadInTuneRange),
@@ -278,7 +293,26 @@ async function main(): Promise<void> {
   console.log(
     table(
       ['optimizer', ...RATES.map((r) => `lr ${r}`)],
-      summary.map((s) => [s.optimizer, ...s.perRate.map((p) => (p.finished === 0 ? 'diverged' : rate(p.medianFinalLr)))]),
+      summary
+        .filter((s) => OPTIMIZERS.includes(s.optimizer))
+        .map((s) => [s.optimizer, ...s.perRate.map((p) => (p.finished === 0 ? 'diverged' : rate(p.medianFinalLr)))]),
+    ),
+  );
+  console.log(`\nFinal val_accuracy per seed (${seedsText}):\n`);
+  console.log(
+    table(
+      ['optimizer', ...RATES.map((r) => `lr ${r}`)],
+      summary.map((s) => [
+        s.optimizer,
+        ...RATES.map((lr) =>
+          args.seeds
+            .map((seed) => {
+              const c = cells.find((x) => x.optimizer === s.optimizer && x.lr === lr && x.seed === seed);
+              return c?.valAccuracy === undefined ? 'diverged' : c.valAccuracy.toFixed(3);
+            })
+            .join(' / '),
+        ),
+      ]),
     ),
   );
   const errors = summary.flatMap((s) => s.perRate.flatMap((p) => p.errors.map((e) => `${s.optimizer} lr ${p.lr}, ${e}`)));
