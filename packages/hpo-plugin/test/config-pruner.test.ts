@@ -47,4 +47,11 @@ describe('search.pruner', () => {
       /^tune\.yaml:\d+:\d+: search\.pruner\.maxEpochs: pruner 'asha': maxEpochs \(10\) must be above minEpochs \(20\)/,
     );
   });
+
+  test('asha with minEpochs at or above training.epochs names both lines', () => {
+    const text = withSearch('{ algorithm: random, pruner: { name: asha, minEpochs: 40 } }');
+    const epochsLine = text.split('\n').findIndex((l) => /^\s+epochs:/.test(l)) + 1;
+    assert.ok(epochsLine > 0);
+    assert.match(errorOf(text), new RegExp(`^tune\\.yaml:\\d+:\\d+: search\\.pruner\\.minEpochs: minEpochs \\(40\\) must be below the full budget, or no trial could ever be pruned: training\\.epochs is \\d+ at line ${epochsLine}$`));
+  });
 });

@@ -165,6 +165,7 @@ export function parseTuneConfig(text: string, file: string, overrides: TuneOverr
 
   // 8. Search.
   const search = searchConfig(raw.search, overrides, space, fail);
+  checkPrunerBudget(search, training, fail, (p) => (src.has(p) ? src.locate(p).line : undefined));
 
   return {
     file: absFile,
@@ -285,6 +286,27 @@ function overrideInteger(name: string, v: number | undefined, min: number | unde
     throw new UserError(`must be ${what} (got ${String(v)})`, { path: `--${name}` });
   }
   return v;
+}
+
+/**
+ * A pruner's rungs must fit in the epochs a trial trains: `asha` with `minEpochs` at or above
+ * `training.epochs` could never stop anything. Names both lines.
+ */
+function checkPrunerBudget(search: SearchConfig, training: TrainingTemplate, fail: Fail, lineOf: (p: ConfigPath) => number | undefined): void {
+  const pruner = search.pruner;
+  const epochs = (training as { epochs?: unknown }).epochs;
+  if (typeof pruner !== 'object' || pruner === null || typeof epochs !== 'number') return;
+  const options = pruner as { name?: string; minEpochs?: unknown; maxEpochs?: unknown };
+  if (options.name !== 'asha' && options.name !== 'hyperband') return;
+  const epochsAt = lineOf(['training', 'epochs']);
+  const where = `training.epochs is ${epochs} ${epochsAt === undefined ? 'by default' : `at line ${epochsAt}`}`;
+  const max = typeof options.maxEpochs === 'number' ? options.maxEpochs : epochs;
+  if (typeof options.maxEpochs === 'number' && options.maxEpochs > epochs) {
+    throw fail(['search', 'pruner', 'maxEpochs'], `maxEpochs (${options.maxEpochs}) is more than a trial ever trains: ${where}`);
+  }
+  if (typeof options.minEpochs === 'number' && options.minEpochs >= max) {
+    throw fail(['search', 'pruner', 'minEpochs'], `minEpochs (${options.minEpochs}) must be below the full budget, or no trial could ever be pruned: ${where}`);
+  }
 }
 
 function searchConfig(raw: RawConfig['search'], overrides: TuneOverrides, space: Space, fail: Fail): SearchConfig {
