@@ -246,6 +246,31 @@ describe('pruned trials continue from their checkpoints', () => {
   });
 });
 
+describe('a bigger epoch budget continues every trial from its checkpoint', () => {
+  test('epochs 6 then 9: only 3 epochs per trial, and the results of a straight 9-epoch run', () => {
+    const straight = new TempWorkspace();
+    const ws = new TempWorkspace();
+    try {
+      addIrisProject(straight, 'apps/iris', 'iris', { trials: 4, parallelism: 1, epochs: 9, seed: 8 });
+      const s = straight.nx(['run', 'iris:tune']);
+      assert.equal(s.code, 0, s.output);
+      addIrisProject(ws, 'apps/iris', 'iris', { trials: 4, parallelism: 1, epochs: 6, seed: 8 });
+      const first = ws.nx(['run', 'iris:tune']);
+      assert.equal(first.code, 0, first.output);
+      ws.write('apps/iris/tune.yaml', irisYaml({ trials: 4, parallelism: 1, epochs: 9, seed: 8 }));
+      const second = ws.nx(['run', 'iris:tune']);
+      assert.equal(second.code, 0, second.output);
+      assert.deepEqual(trainedReused(second.output), { trained: 4, reused: 0 });
+      const rows = readJsonl(ws.path('dist/hpo/iris/tune/trials.jsonl'));
+      assert.deepEqual(rows.map((t) => t.epochs), [3, 3, 3, 3]);
+      assert.deepEqual(values(ws), values(straight));
+    } finally {
+      straight.dispose();
+      ws.dispose();
+    }
+  });
+});
+
 describe('two runs on one store at the same time', () => {
   test('both succeed, neither sees a damaged entry, and a third run reuses everything', async () => {
     const store = mkdtempSync(join(tmpdir(), 'nx-hpo-shared-store-'));

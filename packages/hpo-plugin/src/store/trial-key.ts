@@ -57,3 +57,14 @@ export function trialKeyMaterial(inputs: TrialKeyInputs): Record<string, unknown
 export function trialKey(inputs: TrialKeyInputs): string {
   return hashValue(trialKeyMaterial(inputs));
 }
+
+/**
+ * The key of a trial's lineage: everything in its key but the epoch budget. Trials of one lineage
+ * train the same epochs in the same way up to the shorter budget, so a checkpoint of one continues
+ * another (the training layer refuses where a schedule spans the whole run).
+ */
+export function lineageKey(inputs: TrialKeyInputs): string {
+  const material = trialKeyMaterial(inputs);
+  const { epochs: _epochs, ...training } = (material.training ?? {}) as Record<string, unknown>;
+  return hashValue({ ...material, training, lineage: true });
+}

@@ -102,6 +102,40 @@ export class TrialStore {
     }
   }
 
+  /** Notes that `key`'s entry holds a checkpoint at `epoch` of the trial lineage `lineage`. */
+  addToLineage(lineage: string, key: string, epoch: number): void {
+    const dir = join(this.root, 'lineages', lineage.slice(0, 2));
+    mkdirSync(dir, { recursive: true });
+    // One short line per append: O_APPEND keeps concurrent writers' lines whole.
+    const fd = openSync(join(dir, `${lineage}.jsonl`), 'a');
+    try {
+      writeSync(fd, JSON.stringify({ key, epoch }) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The furthest verified checkpoint of `lineage` at an epoch below `beforeEpoch`, if any. */
+  lineageCheckpoint(lineage: string, beforeEpoch: number): { key: string; epoch: number; checkpoint: SerializedCheckpoint } | undefined {
+    const file = join(this.root, 'lineages', lineage.slice(0, 2), `${lineage}.jsonl`);
+    if (!existsSync(file)) return undefined;
+    const marks: Array<{ key: string; epoch: number }> = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      try {
+        const m = JSON.parse(line) as { key?: unknown; epoch?: unknown };
+        if (typeof m.key === 'string' && typeof m.epoch === 'number' && m.epoch < beforeEpoch) marks.push({ key: m.key, epoch: m.epoch });
+      } catch {
+        // a torn last line
+      }
+    }
+    marks.sort((a, b) => b.epoch - a.epoch);
+    for (const m of marks) {
+      const checkpoint = this.get(m.key)?.loadCheckpoint();
+      if (checkpoint) return { ...m, checkpoint };
+    }
+    return undefined;
+  }
+
   /** The entry for `key` as one self-contained blob (for the remote cache), or undefined. */
   exportBundle(key: string): Buffer | undefined {
     if (!this.get(key)) return undefined;

@@ -14,7 +14,7 @@ import type { TuneConfig } from '../config/types';
 import { UserError } from '../errors';
 import { canonicalJson, hashValue } from '../store/canonical';
 import { StudyJournal, type JournalOp } from '../store/journal';
-import { trialKey, trialKeyMaterial } from '../store/trial-key';
+import { lineageKey, trialKey, trialKeyMaterial } from '../store/trial-key';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import type { SerializedCheckpoint } from '../training/checkpoint';
@@ -81,10 +81,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const backend = expectedBackend(opts.backend);
   const seed = trainingSeed(config);
   const retryFailed = opts.retryFailed ?? true;
-  const keyOf = (params: Params): string => {
+  const keyInputs = (params: Params) => {
     const spec = resolveTrial(config, params);
-    return trialKey({ model: spec.model, training: spec.training, data: config.data, seed, backend });
+    return { model: spec.model, training: spec.training, data: config.data, seed, backend };
   };
+  const keyOf = (params: Params): string => trialKey(keyInputs(params));
 
   const pruner = (search as { pruner?: unknown }).pruner;
   const pruning = pruner !== undefined && pruner !== 'none';
@@ -194,6 +195,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (journalWritable) journal?.append(op);
   };
 
+  const epochsOfTrial = (params: Params): number => {
+    const e = (resolveTrial(config, params).training as { epochs?: unknown }).epochs;
+    return typeof e === 'number' ? e : Infinity;
+  };
   const lookup = async (key: string): Promise<StoreEntry | undefined> => {
     if (!store) return undefined;
     const local = store.get(key);
@@ -203,6 +208,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const keep = (trial: StoredTrial, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint) => {
     if (!store) return;
     store.put(trial, model, checkpoint);
+    if (checkpoint && trial.history) store.addToLineage(lineageKey(keyInputs(trial.params)), trial.key, trial.history.length);
     opts.remote?.push(trial.key, store);
   };
 
@@ -286,11 +292,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
               return study.shouldPrune(t.id);
             })
           : undefined;
-        // A trial an earlier run pruned continues from where it stopped, not from scratch.
-        const resumeFrom = entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined;
+        // A trial an earlier run pruned continues from where it stopped, and one trained before
+        // with a smaller epoch budget from where that ended: not from scratch.
+        const resumeFrom =
+          (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ??
+          (store ? store.lineageCheckpoint(lineageKey(keyInputs(t.params)), epochsOfTrial(t.params))?.checkpoint : undefined);
         const task = pool
           .run(
-            { configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel, checkpoint: pruning, resumeFrom },
+            { configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel, checkpoint: store !== undefined, resumeFrom },
             abort.signal,
           )
           .then(

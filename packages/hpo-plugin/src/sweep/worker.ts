@@ -60,20 +60,22 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
     const { config, dataset } = prepare(task.configFile);
     const reports = task.reports;
     const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
-    const resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
-    const { value, checkpoint, ...run } = await runTrial({
-      config,
-      dataset,
-      params: task.params,
-      seed: task.seed,
-      backend,
-      shouldStop,
-      resumeFrom,
-      checkpoint: task.checkpoint,
-    });
+    let resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
+    const train = () =>
+      runTrial({ config, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
+    let trained: Awaited<ReturnType<typeof train>>;
+    try {
+      trained = await train();
+    } catch (e) {
+      // A checkpoint this training cannot continue (e.g. a schedule spanning the whole run):
+      // train from scratch instead.
+      if (!resumeFrom || !(e instanceof Error) || !e.message.startsWith('cannot resume training')) throw e;
+      resumeFrom = undefined;
+      trained = await train();
+    }
+    const { value, checkpoint, ...run } = trained;
     if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
-    // Only a pruned trial may be continued later; a complete one needs no checkpoint.
-    const kept = run.pruned && checkpoint ? serializeCheckpoint(checkpoint) : undefined;
+    const kept = checkpoint ? serializeCheckpoint(checkpoint) : undefined;
     return {
       ok: true,
       ...run,
