@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTuneConfig, resolveTrial } from '../src/config';
 import type { TuneConfig } from '../src/config/types';
-import { trialKey } from '../src/store/trial-key';
+import { lineageKey, trialKey } from '../src/store/trial-key';
 import { studyIdentity } from '../src/sweep/runner';
 
 const fixtureDir = join(__dirname, 'fixtures', 'config');
@@ -85,5 +85,20 @@ describe('study identity', () => {
     assert.equal(identity(base.replace(/trials: \d+/, 'trials: 99')), ref);
     assert.notEqual(identity(base.replace(/algorithm: \w+/, 'algorithm: tpe')), ref);
     assert.notEqual(identity(base.replace(/dropout:( *)\{ type: float, low: 0\.0, high: 0\.5 \}/, 'dropout:$1{ type: float, low: 0.0, high: 0.4 }')), ref);
+  });
+});
+
+describe('lineage key', () => {
+  test('is the trial key without the epoch budget', () => {
+    const lk = (text: string) => {
+      const config = load(text);
+      const spec = resolveTrial(config, params);
+      return lineageKey({ model: spec.model, training: spec.training, data: config.data, seed: 42, backend: 'wasm' });
+    };
+    const fewer = base.replace(/epochs: \d+/, 'epochs: 3');
+    assert.notEqual(fewer, base);
+    assert.equal(lk(fewer), lk(base));
+    assert.notEqual(lk(base.replace(/batchSize: [^\n]+/, 'batchSize: 7')), lk(base));
+    assert.notEqual(lk(base), keyOf(load(base)));
   });
 });
