@@ -110,6 +110,30 @@ describe('kill -9 and resume', () => {
     });
   }
 
+  test('with a pruner: killed mid-sweep, the re-run ends as an uninterrupted pruning run', async () => {
+    const o = { algorithm: 'tpe', trials: TRIALS, parallelism: 1, epochs: 9, seed: 6 };
+    const asha = (ws: TempWorkspace) =>
+      ws.write('apps/iris/tune.yaml', irisYaml(o).replace('seed: 6 }', 'seed: 6, pruner: { name: asha, minEpochs: 1, reductionFactor: 3 } }'));
+    const straight = new TempWorkspace();
+    const ws = new TempWorkspace();
+    try {
+      addIrisProject(straight, 'apps/iris', 'iris', o);
+      asha(straight);
+      const s = straight.nx(['run', 'iris:tune']);
+      assert.equal(s.code, 0, s.output);
+      addIrisProject(ws, 'apps/iris', 'iris', o);
+      asha(ws);
+      const finished = await runAndKill(ws, 4);
+      const r = ws.nx(['run', 'iris:tune', '--skip-nx-cache']);
+      assert.equal(r.code, 0, r.output);
+      assert.ok(trainedReused(r.output).reused >= Math.min(finished, TRIALS), r.output);
+      assert.deepEqual(values(ws), values(straight));
+    } finally {
+      straight.dispose();
+      ws.dispose();
+    }
+  });
+
   for (const moment of [1, 3, 6]) {
     test(`killed after ${moment} finished trial(s): the re-run trains only what was not finished, and ends as an uninterrupted run`, async () => {
       const ws = new TempWorkspace();
