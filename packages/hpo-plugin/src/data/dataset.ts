@@ -17,8 +17,8 @@ import { splitIndices, type IndexSplit } from './split';
 
 export { applyScaler, fitScaler, type Scaler } from './scale';
 
-/** Every row of the file, parsed but neither split nor scaled. */
-export interface RawData {
+/** What every view of the data shares: its columns and what is predicted. */
+export interface DataShape {
   task: Task;
   featureNames: string[];
   labelName: string;
@@ -27,6 +27,10 @@ export interface RawData {
   classes?: string[];
   /** Output width: the number of classes, or 1 for regression. */
   numClasses: number;
+}
+
+/** Every row of the file, parsed but neither split nor scaled. */
+export interface RawData extends DataShape {
   n: number;
   /** Row-major n × numFeatures. */
   x: Float32Array;
@@ -34,14 +38,7 @@ export interface RawData {
   y: Float32Array;
 }
 
-export interface Dataset {
-  task: Task;
-  featureNames: string[];
-  labelName: string;
-  numFeatures: number;
-  classes?: string[];
-  /** Output width: the number of classes, or 1 for regression. */
-  numClasses: number;
+export interface Dataset extends DataShape {
   /** Row-major nTrain × numFeatures, scaled. */
   xTrain: Float32Array;
   yTrain: Float32Array;
@@ -66,14 +63,7 @@ export interface PrepareOptions {
 }
 
 /** The held-out test rows, scaled with the scaler of the rows the model is fitted on. */
-export interface TestSet {
-  task: Task;
-  featureNames: string[];
-  labelName: string;
-  numFeatures: number;
-  classes?: string[];
-  /** Output width: the number of classes, or 1 for regression. */
-  numClasses: number;
+export interface TestSet extends DataShape {
   /** Row-major n × numFeatures, scaled. */
   x: Float32Array;
   /** Class index (classification) or target value (regression), one per row. */
