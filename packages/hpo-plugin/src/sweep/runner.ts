@@ -8,7 +8,7 @@
  * stood instead of wandering off into new configurations.
  */
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf, type PrunerSpec, type Study } from '@nx-hpo/optimizers';
+import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../config';
 import type { TuneConfig } from '../config/types';
 import { UserError } from '../errors';
@@ -87,8 +87,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   };
   const keyOf = (params: Params): string => trialKey(keyInputs(params));
 
-  const pruner = (search as { pruner?: unknown }).pruner;
-  const pruning = pruner !== undefined && pruner !== 'none';
+  // The loader maps `pruner: none` to no pruner.
+  const pruner = search.pruner;
+  const pruning = pruner !== undefined;
   const newStudy = (): Study =>
     createStudy({
       space: config.space,
@@ -96,7 +97,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
-      ...(pruning ? { pruner: pruner as PrunerSpec, maxEpochs: epochsOf(config) } : {}),
+      ...(pruner !== undefined ? { pruner, maxEpochs: epochsOf(config) } : {}),
     });
   let study = newStudy();
   const total = Math.min(search.trials, study.remaining ?? Infinity);
