@@ -22,16 +22,25 @@
  * (the adapted rate for the -hd optimizers, read from the trial's stored epoch history). A run whose
  * loss became NaN/Infinity fails in the trainer; it is reported as diverged, not given a value.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadTuneConfig } from '../packages/hpo-plugin/src/config';
-import { TrialStore } from '../packages/hpo-plugin/src/store/trial-store';
-import { runSweep } from '../packages/hpo-plugin/src/sweep/runner';
-import { expectedBackend } from '../packages/hpo-plugin/src/training/backend-choice';
+import {
+  ROOT,
+  benchEnvironment,
+  fmt,
+  median,
+  parseOptions,
+  parseSeeds,
+  positiveInt,
+  runMain,
+  table,
+  totalLine,
+  usageExit,
+  withFreshSweep,
+  writeBenchJson,
+} from './bench-common';
 
-const ROOT = resolve(__dirname, '..');
 const DATA = join(ROOT, 'examples', 'digits-mlp', 'data', 'digits.csv.gz');
 const RATES = [1e-4, 1e-3, 1e-2, 1e-1, 1];
 const OPTIMIZERS = ['sgd', 'sgd-hd', 'adam', 'adam-hd'];
@@ -67,54 +76,27 @@ interface Cell {
   durationMs: number;
 }
 
-function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run bench:hypergradient -- [--seeds 0-2] [--parallelism 2] [--out file]\n`);
-  process.exit(2);
-}
-
-function parseSeeds(text: string): number[] {
-  const seeds: number[] = [];
-  for (const part of text.split(',').map((p) => p.trim())) {
-    const range = /^(\d+)-(\d+)$/.exec(part);
-    if (range && Number(range[2]) >= Number(range[1])) {
-      for (let s = Number(range[1]); s <= Number(range[2]); s++) seeds.push(s);
-    } else if (/^\d+$/.test(part)) {
-      seeds.push(Number(part));
-    } else {
-      usage(`--seeds: expected e.g. 0-2 or 0,3,7 (got '${text}')`);
-    }
-  }
-  return seeds;
-}
+const usage = usageExit('npm run bench:hypergradient -- [--seeds 0-2] [--parallelism 2] [--out file]');
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { seeds: [0, 1, 2], parallelism: 2, out: 'bench-results/hypergradient.json' };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) usage(`${flag} needs a value`);
-      return v;
-    };
+  parseOptions(argv, usage, (flag, value) => {
     switch (flag) {
       case '--seeds':
-        args.seeds = parseSeeds(value());
+        args.seeds = parseSeeds(value(), usage);
         break;
-      case '--parallelism': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) usage('--parallelism must be a whole number >= 1');
-        args.parallelism = n;
+      case '--parallelism':
+        args.parallelism = positiveInt(flag, value(), usage);
         break;
-      }
       case '--out':
         args.out = value();
         break;
       case '--help':
         usage('Trains one digits MLP at five initial learning rates with sgd, sgd-hd, adam and adam-hd.');
       default:
-        usage(`unknown option '${flag}'`);
+        return false;
     }
-  }
+  });
   return args;
 }
 
@@ -150,82 +132,46 @@ search: { algorithm: grid, trials: ${RATES.length * optimizers.length}, parallel
 `;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 async function runSweepOf(seed: number, args: Args, control: boolean): Promise<{ cells: Cell[]; wallSeconds: number; yaml: string }> {
-  const scratch = mkdtempSync(join(tmpdir(), 'nx-hpo-bench-hd-'));
-  try {
-    const yaml = sweepYaml(seed, args.parallelism, control);
-    const file = join(scratch, 'tune.yaml');
-    writeFileSync(file, yaml);
-    const config = loadTuneConfig(file);
-    const store = new TrialStore(join(scratch, 'store'), (m) => process.stderr.write(`  ${m}\n`));
-    const started = process.hrtime.bigint();
-    const result = await runSweep({
-      config,
-      outputDir: join(scratch, 'out'),
-      parallelism: args.parallelism,
-      backend: 'auto',
-      log: (line) => {
-        if (/^(warning|grid has|\d+ trials in|best:)/.test(line)) process.stderr.write(`  ${line}\n`);
-      },
-      store,
-    });
-    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (result.reused !== 0) throw new Error(`seed ${seed}: ${result.reused} trials were reused from a fresh store`);
-    const cells = result.records.map((r): Cell => {
-      // The store keeps each trained trial's epoch logs, with the rate every epoch ended on.
-      const history = (r.key ? store.get(r.key)?.trial.history : undefined) ?? [];
-      const lrCurve = history.map((h) => h.lr).filter((v): v is number => typeof v === 'number');
-      return {
-        optimizer: control ? controlLabel(r.params.optimizer as string) : (r.params.optimizer as string),
-        lr: r.params.lr as number,
-        seed,
-        state: r.state,
-        ...(r.state === 'complete' ? { valAccuracy: r.value } : {}),
-        ...(lrCurve.length ? { finalLr: lrCurve[lrCurve.length - 1] } : {}),
-        curve: r.curve,
-        lrCurve,
-        ...(r.error ? { error: r.error } : {}),
-        durationMs: r.durationMs,
-      };
-    });
-    return { cells, wallSeconds, yaml };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const yaml = sweepYaml(seed, args.parallelism, control);
+  return withFreshSweep({
+    scratchPrefix: 'nx-hpo-bench-hd-',
+    label: `seed ${seed}`,
+    config: (scratch) => {
+      const file = join(scratch, 'tune.yaml');
+      writeFileSync(file, yaml);
+      return loadTuneConfig(file);
+    },
+    parallelism: () => args.parallelism,
+    show: /^(warning|grid has|\d+ trials in|best:)/,
+    read: ({ result, store, wallSeconds }) => {
+      const cells = result.records.map((r): Cell => {
+        // The store keeps each trained trial's epoch logs, with the rate every epoch ended on.
+        const history = (r.key ? store.get(r.key)?.trial.history : undefined) ?? [];
+        const lrCurve = history.map((h) => h.lr).filter((v): v is number => typeof v === 'number');
+        return {
+          optimizer: control ? controlLabel(r.params.optimizer as string) : (r.params.optimizer as string),
+          lr: r.params.lr as number,
+          seed,
+          state: r.state,
+          ...(r.state === 'complete' ? { valAccuracy: r.value } : {}),
+          ...(lrCurve.length ? { finalLr: lrCurve[lrCurve.length - 1] } : {}),
+          curve: r.curve,
+          lrCurve,
+          ...(r.error ? { error: r.error } : {}),
+          durationMs: r.durationMs,
+        };
+      });
+      return { cells, wallSeconds, yaml };
+    },
+  });
 }
 
-const fmt = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
 const rate = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toPrecision(4));
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--', 'packages', 'examples']);
-  const backend = expectedBackend('auto');
-  process.stderr.write(
-    `hypergradient benchmark at ${commit ?? 'unknown commit'}${dirty ? ' (packages/ or examples/ have uncommitted changes)' : ''}, backend ${backend}, ` +
-      `${cpus().length} cores, Node ${process.version}\n`,
-  );
-  const started = Date.now();
+  const env = benchEnvironment('hypergradient');
   const cells: Cell[] = [];
   const wall: Record<number, number> = {};
   const yaml: Record<string, string> = {};
@@ -321,38 +267,17 @@ async function main(): Promise<void> {
     `\nSpread: max − min of the medians over the initial rates where at least one seed finished; the last column only over ` +
       `${TUNE_RANGE.low}–${TUNE_RANGE.high}, tune.yaml's lr range. n = ${n} seed(s) per cell.`,
   );
-  console.log(`Total ${((Date.now() - started) / 1000).toFixed(0)} s; commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes' : ''}; backend ${backend}; Node ${process.version}.`);
+  console.log(totalLine(env));
 
-  const out = resolve(process.cwd(), args.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        generatedAt: new Date().toISOString(),
-        commit,
-        dirty: Boolean(dirty),
-        backend,
-        node: process.version,
-        cores: cpus().length,
-        argv: process.argv.slice(2),
-        seeds: args.seeds,
-        rates: RATES,
-        hypergradientLr: DEFAULT_HYPERGRADIENT_LR,
-        yaml,
-        summary,
-        cells,
-        wallSecondsPerSeed: wall,
-        seconds: (Date.now() - started) / 1000,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  process.stderr.write(`wrote ${out}\n`);
+  writeBenchJson(args.out, env, {
+    seeds: args.seeds,
+    rates: RATES,
+    hypergradientLr: DEFAULT_HYPERGRADIENT_LR,
+    yaml,
+    summary,
+    cells,
+    wallSecondsPerSeed: wall,
+  });
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -27,16 +27,26 @@
  * shuffling, dropout); the validation split keeps its own seed (0), so every run is scored on the
  * same validation rows. Prints a Markdown table, writes every run as JSON.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseTuneConfig } from '../packages/hpo-plugin/src/config';
-import { TrialStore } from '../packages/hpo-plugin/src/store/trial-store';
-import { runSweep } from '../packages/hpo-plugin/src/sweep/runner';
-import { expectedBackend } from '../packages/hpo-plugin/src/training/backend-choice';
+import {
+  ROOT,
+  benchEnvironment,
+  fmt,
+  median,
+  parseOptions,
+  parseSeeds,
+  positiveInt,
+  readTrialsJsonl,
+  runMain,
+  table,
+  totalLine,
+  usageExit,
+  withFreshSweep,
+  writeBenchJson,
+} from './bench-common';
 
-const ROOT = resolve(__dirname, '..');
 const CONFIG_FILE = join(ROOT, 'examples', 'digits-mlp', 'tune.yaml');
 const ALGORITHMS = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
 /** The settings argued for in the module comment; the same for every seed and both ladder pruners. */
@@ -93,12 +103,7 @@ interface RunResult {
   rows: TrialRow[];
 }
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: npm run bench:pruning -- [--arms random,random+asha,tpe+hyperband] [--seeds 0-4] [--parallelism 2] [--out file]\n`,
-  );
-  process.exit(2);
-}
+const usage = usageExit('npm run bench:pruning -- [--arms random,random+asha,tpe+hyperband] [--seeds 0-4] [--parallelism 2] [--out file]');
 
 function parseArm(text: string): Arm {
   const [algorithm, pruner, extra] = text.split('+');
@@ -107,72 +112,34 @@ function parseArm(text: string): Arm {
   return { name: text, algorithm, ...(pruner ? { pruner } : {}) };
 }
 
-function parseSeeds(text: string): number[] {
-  const seeds: number[] = [];
-  for (const part of text.split(',').map((p) => p.trim())) {
-    const range = /^(\d+)-(\d+)$/.exec(part);
-    if (range && Number(range[2]) >= Number(range[1])) {
-      for (let s = Number(range[1]); s <= Number(range[2]); s++) seeds.push(s);
-    } else if (/^\d+$/.test(part)) {
-      seeds.push(Number(part));
-    } else {
-      usage(`--seeds: expected e.g. 0-4 or 0,3,7 (got '${text}')`);
-    }
-  }
-  return seeds;
-}
-
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     arms: ['random', 'random+asha', 'tpe+hyperband'].map(parseArm),
     seeds: [0, 1, 2, 3, 4],
     out: 'bench-results/pruning.json',
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) usage(`${flag} needs a value`);
-      return v;
-    };
+  parseOptions(argv, usage, (flag, value) => {
     switch (flag) {
       case '--arms':
         args.arms = value().split(',').map((a) => a.trim()).filter(Boolean).map(parseArm);
         break;
       case '--seeds':
-        args.seeds = parseSeeds(value());
+        args.seeds = parseSeeds(value(), usage, '0-4');
         break;
-      case '--parallelism': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) usage('--parallelism must be a whole number >= 1');
-        args.parallelism = n;
+      case '--parallelism':
+        args.parallelism = positiveInt(flag, value(), usage);
         break;
-      }
       case '--out':
         args.out = value();
         break;
       case '--help':
         usage('Tunes examples/digits-mlp with and without pruning on fresh trial stores.');
       default:
-        usage(`unknown option '${flag}'`);
+        return false;
     }
-  }
+  });
   if (!args.arms.some((a) => a.name === BASELINE)) usage(`--arms must include the baseline '${BASELINE}'`);
   return args;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -190,59 +157,39 @@ function armYaml(arm: Arm): string {
 
 async function runOne(arm: Arm, seed: number, args: Args): Promise<RunResult> {
   const config = parseTuneConfig(armYaml(arm), CONFIG_FILE, { seed, parallelism: args.parallelism });
-  const scratch = mkdtempSync(join(tmpdir(), 'nx-hpo-bench-pruning-'));
-  try {
-    const store = new TrialStore(join(scratch, 'store'), (m) => process.stderr.write(`  ${m}\n`));
-    const outputDir = join(scratch, 'out');
-    const started = process.hrtime.bigint();
-    const result = await runSweep({
-      config,
-      outputDir,
-      parallelism: config.search.parallelism ?? 2,
-      backend: 'auto',
-      log: (line) => {
-        if (/^(warning|\d+ trials in|best:)/.test(line)) process.stderr.write(`  ${line}\n`);
-      },
-      store,
-    });
-    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (result.reused !== 0) throw new Error(`${arm.name} seed ${seed}: ${result.reused} trials were reused from a fresh store`);
-    const rows = readFileSync(join(outputDir, 'trials.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as TrialRow);
-    let bestRow: TrialRow | undefined;
-    for (const r of rows) {
-      // Only complete trials compete for best: a pruned trial's value is from an unfinished run.
-      if (r.state === 'complete' && r.value !== undefined && (bestRow === undefined || r.value > (bestRow.value as number))) bestRow = r;
-    }
-    return {
-      arm: arm.name,
-      seed,
-      trials: rows.length,
-      complete: rows.filter((r) => r.state === 'complete').length,
-      pruned: rows.filter((r) => r.state === 'pruned').length,
-      failed: rows.filter((r) => r.state === 'failed').length,
-      best: bestRow?.value,
-      bestTrial: bestRow?.id,
-      bestParams: bestRow?.params,
-      epochs: rows.reduce((n, r) => n + r.epochs, 0),
-      wallSeconds,
-      rows: rows.map(({ id, state, value, epochs, curve, durationMs, reused, params }) => ({ id, state, value, epochs, curve, durationMs, reused, params })),
-    };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  return withFreshSweep({
+    scratchPrefix: 'nx-hpo-bench-pruning-',
+    label: `${arm.name} seed ${seed}`,
+    config: () => config,
+    parallelism: (c) => c.search.parallelism ?? 2,
+    show: /^(warning|\d+ trials in|best:)/,
+    read: ({ outputDir, wallSeconds }): RunResult => {
+      const rows = readTrialsJsonl<TrialRow>(outputDir);
+      let bestRow: TrialRow | undefined;
+      for (const r of rows) {
+        // Only complete trials compete for best: a pruned trial's value is from an unfinished run.
+        if (r.state === 'complete' && r.value !== undefined && (bestRow === undefined || r.value > (bestRow.value as number))) bestRow = r;
+      }
+      return {
+        arm: arm.name,
+        seed,
+        trials: rows.length,
+        complete: rows.filter((r) => r.state === 'complete').length,
+        pruned: rows.filter((r) => r.state === 'pruned').length,
+        failed: rows.filter((r) => r.state === 'failed').length,
+        best: bestRow?.value,
+        bestTrial: bestRow?.id,
+        bestParams: bestRow?.params,
+        epochs: rows.reduce((n, r) => n + r.epochs, 0),
+        wallSeconds,
+        rows: rows.map(({ id, state, value, epochs, curve, durationMs, reused, params }) => ({ id, state, value, epochs, curve, durationMs, reused, params })),
+      };
+    },
+  });
 }
 
-const fmt = (x: number | undefined, digits = 4): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(0)}%`);
 const signed = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`);
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 /** The same ids asked the same parameters in both runs (a results-independent sampler does). */
 function sameConfigurations(a: RunResult, b: RunResult): boolean {
@@ -252,14 +199,7 @@ function sameConfigurations(a: RunResult, b: RunResult): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--', 'packages', 'examples']);
-  const backend = expectedBackend('auto');
-  process.stderr.write(
-    `pruning benchmark at ${commit ?? 'unknown commit'}${dirty ? ' (packages/ or examples/ have uncommitted changes)' : ''}, backend ${backend}, ` +
-      `${cpus().length} cores, Node ${process.version}\n`,
-  );
-  const started = Date.now();
+  const env = benchEnvironment('pruning');
   const runs: RunResult[] = [];
   for (const seed of args.seeds) {
     for (const arm of args.arms) {
@@ -360,37 +300,16 @@ async function main(): Promise<void> {
   const sameConfigs = summary.filter((s) => s.algorithm === 'random' && s.arm !== BASELINE).every((s) => s.perSeed.every((p) => p.sameConfigurationsAsBaseline));
   console.log(`random arms asked the same configurations as ${BASELINE} on every seed: ${sameConfigs ? 'yes' : 'NO'}.`);
   console.log(`Pruners: ${JSON.stringify(Object.fromEntries(args.arms.filter((a) => a.pruner).map((a) => [a.name, PRUNERS[a.pruner as string]])))}, maxEpochs = training.epochs = 15.`);
-  console.log(`Total ${((Date.now() - started) / 1000).toFixed(0)} s; commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes' : ''}; backend ${backend}; Node ${process.version}.`);
+  console.log(totalLine(env));
 
-  const out = resolve(process.cwd(), args.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        generatedAt: new Date().toISOString(),
-        commit,
-        dirty: Boolean(dirty),
-        backend,
-        node: process.version,
-        cores: cpus().length,
-        argv: process.argv.slice(2),
-        config: CONFIG_FILE.slice(ROOT.length + 1),
-        seeds: args.seeds,
-        pruners: PRUNERS,
-        goal: { arm: 'random+asha', maxPointsBehind: GOAL_POINTS, maxEpochFraction: GOAL_EPOCH_FRACTION },
-        summary,
-        runs,
-        seconds: (Date.now() - started) / 1000,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  process.stderr.write(`wrote ${out}\n`);
+  writeBenchJson(args.out, env, {
+    config: CONFIG_FILE.slice(ROOT.length + 1),
+    seeds: args.seeds,
+    pruners: PRUNERS,
+    goal: { arm: 'random+asha', maxPointsBehind: GOAL_POINTS, maxEpochFraction: GOAL_EPOCH_FRACTION },
+    summary,
+    runs,
+  });
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runMain(main);
