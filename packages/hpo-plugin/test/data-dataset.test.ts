@@ -1,40 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { Rng } from '@nx-hpo/optimizers';
 import { applyScaler, buildDataset, encodeClasses, fitScaler, loadRawData, prepareDataset, splitOff } from '../src/data/dataset';
 import { proportionalQuotas, splitIndices } from '../src/data/split';
-import { UserError } from '../src/errors';
-import type { DataConfig } from '../src/training/spec';
 
-const dir = mkdtempSync(join(tmpdir(), 'hpo-data-'));
-let fileCount = 0;
-function csv(content: string): string {
-  const p = join(dir, `d${fileCount++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
-function config(path: string, over: Partial<DataConfig> = {}): DataConfig {
-  return {
-    path,
-    header: false,
-    label: -1,
-    task: 'classification',
-    validation: { split: 0.25, stratify: false, seed: 0 },
-    scale: 'none',
-    ...over,
-  };
-}
-function userError(fn: () => unknown, check: (e: UserError) => void): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
-    check(e);
-    return true;
-  });
-}
+import { config, csv, userError } from './data-helpers';
 
 const irisLike = csv('sepal,petal,species\n1,10,b\n2,20,a\n3,30,b\n4,40,a\n5,50,c\n6,60,c\n7,70,a\n8,80,b\n');
 

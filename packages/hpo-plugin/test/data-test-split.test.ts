@@ -5,9 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import {
   applyScaler,
@@ -23,34 +21,8 @@ import {
   type Dataset,
   type RawData,
 } from '../src/data/dataset';
-import { UserError } from '../src/errors';
-import type { DataConfig } from '../src/training/spec';
 
-const dir = mkdtempSync(join(tmpdir(), 'hpo-test-split-'));
-let fileCount = 0;
-function csv(content: string): string {
-  const p = join(dir, `d${fileCount++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
-function config(path: string, over: Partial<DataConfig> = {}): DataConfig {
-  return {
-    path,
-    header: false,
-    label: -1,
-    task: 'classification',
-    validation: { split: 0.25, stratify: false, seed: 0 },
-    scale: 'none',
-    ...over,
-  };
-}
-function userError(fn: () => unknown, check: (e: UserError) => void): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
-    check(e);
-    return true;
-  });
-}
+import { config, csv, userError } from './data-helpers';
 const ascending = (a: number, b: number): number => a - b;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
