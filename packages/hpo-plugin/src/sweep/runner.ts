@@ -81,11 +81,19 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const backend = expectedBackend(opts.backend);
   const seed = trainingSeed(config);
   const retryFailed = opts.retryFailed ?? true;
-  const keyInputs = (params: Params) => {
+  /** A trial's key, its lineage (the key without the epoch budget) and that budget, from one resolve. */
+  interface TrialKeys {
+    key: string;
+    lineage: string;
+    epochs: number;
+  }
+  const keysOf = (params: Params): TrialKeys => {
     const spec = resolveTrial(config, params);
-    return { model: spec.model, training: spec.training, data: config.data, seed, backend };
+    const inputs = { model: spec.model, training: spec.training, data: config.data, seed, backend };
+    const epochs = (spec.training as { epochs?: unknown }).epochs;
+    return { key: trialKey(inputs), lineage: lineageKey(inputs), epochs: typeof epochs === 'number' ? epochs : Infinity };
   };
-  const keyOf = (params: Params): string => trialKey(keyInputs(params));
+  const keyOf = (params: Params): string => keysOf(params).key;
 
   // The loader maps `pruner: none` to no pruner.
   const pruner = search.pruner;
@@ -196,20 +204,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (journalWritable) journal?.append(op);
   };
 
-  const epochsOfTrial = (params: Params): number => {
-    const e = (resolveTrial(config, params).training as { epochs?: unknown }).epochs;
-    return typeof e === 'number' ? e : Infinity;
-  };
   const lookup = async (key: string): Promise<StoreEntry | undefined> => {
     if (!store) return undefined;
     const local = store.get(key);
     if (local || !opts.remote) return local;
     return (await opts.remote.pull(key, store)) ? store.get(key) : undefined;
   };
-  const keep = (trial: StoredTrial, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint) => {
+  const keep = (trial: StoredTrial, lineage: string, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint) => {
     if (!store) return;
     store.put(trial, model, checkpoint);
-    if (checkpoint && trial.history) store.addToLineage(lineageKey(keyInputs(trial.params)), trial.key, trial.history.length);
+    if (checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
     opts.remote?.push(trial.key, store);
   };
 
@@ -236,12 +240,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let warnedBackend = false;
 
-  const finishTrained = (t: AskedTrial, key: string, outcome: TrialTaskResult | Error, wallMs: number) => {
+  const finishTrained = (t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number) => {
     if (outcome instanceof Error || !outcome.ok) {
       const error = outcome instanceof Error ? outcome.message : outcome.userError;
       if (!(outcome instanceof Error)) userError ??= outcome.userError;
       if (outcome instanceof Error) {
-        keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() });
+        keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
       }
       const failed: TrialRecord = { id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] };
       tell(failed);
@@ -256,6 +260,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (outcome.backend === backend) {
       keep(
         { key, params: t.params, state, metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
+        lineage,
         outcome.model,
         outcome.checkpoint,
       );
@@ -276,7 +281,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       while (running.size < pool.size && !stop()) {
         const t = nextTrial();
         if (!t) break;
-        const key = keyOf(t.params);
+        const keys = keysOf(t.params);
+        const { key } = keys;
         const entry = await lookup(key);
         const hit = fromStore(t.id, t.params, key, entry);
         if (hit) {
@@ -297,16 +303,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         // with a smaller epoch budget from where that ended: not from scratch.
         const resumeFrom =
           (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ??
-          (store ? store.lineageCheckpoint(lineageKey(keyInputs(t.params)), epochsOfTrial(t.params))?.checkpoint : undefined);
+          store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
         const task = pool
           .run(
             { configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel, checkpoint: store !== undefined, resumeFrom },
             abort.signal,
           )
           .then(
-            (r) => finishTrained(t, key, r, Date.now() - t0),
+            (r) => finishTrained(t, keys, r, Date.now() - t0),
             (e: unknown) => {
-              if (!abort.signal.aborted) finishTrained(t, key, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+              if (!abort.signal.aborted) finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
             },
           )
           .finally(() => {
