@@ -203,7 +203,8 @@ function spaceFor(algorithm: string, f: BenchmarkFunction, trials: number): Spac
 function runOne(f: BenchmarkFunction, algorithm: string, seed: number, args: Args): RunResult {
   const { trials, parallelism } = args;
   const options = args.options[algorithm] ?? {};
-  const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options });
+  // budget and parallelism: what a sweep tells the study (only auto decides from them).
+  const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options, budget: trials, parallelism });
   const askMs: number[] = [];
   let best = Infinity;
   while (askMs.length < trials && study.remaining !== 0) {

@@ -2,6 +2,7 @@
  * The registry of search algorithms by the name a user writes in `search.algorithm`.
  * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
  */
+import { createAutoSampler } from './samplers/auto';
 import { createGpSampler } from './samplers/gp';
 import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
@@ -9,9 +10,9 @@ import { createRandomSampler } from './samplers/random';
 import { createTpeSampler } from './samplers/tpe';
 import type { Sampler } from './types';
 
-export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning' | 'auto';
 
-export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto'];
 
 /** Algorithm options as read from a config: a plain JSON mapping, checked by each factory. */
 export type SamplerOptions = Record<string, unknown>;
@@ -51,6 +52,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   qlearning: (options) => createQLearningSampler(options),
   tpe: (options) => createTpeSampler(options),
   bayesian: (options) => createGpSampler(options),
+  auto: (options) => createAutoSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */
