@@ -23,7 +23,7 @@ import { expectedBackend, type BackendRequest } from '../training/backend-choice
 import type { ModelArtifacts } from '../training/save';
 import { formatDuration, formatValue } from './format';
 import { openReportChannel } from './reports';
-import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
+import { leaderboard, proposersLine, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
 import type { TrialTaskResult } from './worker';
 
@@ -105,6 +105,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
+      budget: search.trials,
+      parallelism: Math.max(1, opts.parallelism),
       ...(pruner !== undefined ? { pruner, maxEpochs: epochsOf(config) } : {}),
     });
   let study = newStudy();
@@ -125,19 +127,21 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
 
   /** Tells the study (and the journal) a finished trial's outcome. */
   const tell = (r: TrialRecord) => {
+    const durationMs = r.durationMs;
     if (r.state === 'complete') {
-      study.tell(r.id, r.value as number);
-      journalAppend({ op: 'tell', id: r.id, state: 'complete', value: r.value as number });
+      study.tell(r.id, { state: 'complete', value: r.value as number, durationMs });
+      journalAppend({ op: 'tell', id: r.id, state: 'complete', value: r.value as number, durationMs });
     } else if (r.state === 'pruned') {
-      study.tell(r.id, { state: 'pruned', value: r.value });
-      journalAppend({ op: 'tell', id: r.id, state: 'pruned', value: r.value as number });
+      study.tell(r.id, { state: 'pruned', value: r.value, durationMs });
+      journalAppend({ op: 'tell', id: r.id, state: 'pruned', value: r.value as number, durationMs });
     } else {
-      study.tell(r.id, { state: 'failed', error: r.error ?? 'failed' });
-      journalAppend({ op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed' });
+      study.tell(r.id, { state: 'failed', error: r.error ?? 'failed', durationMs });
+      journalAppend({ op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed', durationMs });
     }
   };
 
   const record = (r: TrialRecord, model: () => ModelArtifacts | undefined) => {
+    r.sampler = study.trial(r.id).sampler;
     records.push(r);
     if (r.reused) reused++;
     else trained++;
@@ -224,7 +228,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (asked >= total) return undefined;
     const t = study.ask();
     asked++;
-    journalAppend({ op: 'ask', id: t.id, params: t.params });
+    journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
     return t;
   };
 
@@ -390,7 +394,7 @@ function replayJournal(
   for (const op of ops) {
     if (op.op === 'ask') {
       if (result.asked >= total) break;
-      const t = study.ask();
+      const t = study.ask({ sampler: op.sampler, askMs: op.askMs });
       if (t.id !== op.id || canonicalJson(t.params) !== canonicalJson(op.params)) return { ...result, matched: false };
       open.set(t.id, t);
       result.asked++;
@@ -407,9 +411,10 @@ function replayJournal(
         return { ...result, matched: false };
       }
       open.delete(op.id);
-      if (rec.state === 'complete') study.tell(t.id, rec.value as number);
-      else if (rec.state === 'pruned') study.tell(t.id, { state: 'pruned', value: rec.value });
-      else study.tell(t.id, { state: 'failed', error: rec.error ?? 'failed' });
+      const durationMs = op.durationMs ?? rec.durationMs;
+      if (rec.state === 'complete') study.tell(t.id, { state: 'complete', value: rec.value as number, durationMs });
+      else if (rec.state === 'pruned') study.tell(t.id, { state: 'pruned', value: rec.value, durationMs });
+      else study.tell(t.id, { state: 'failed', error: rec.error ?? 'failed', durationMs });
       result.records.push({ record: rec, entry });
     }
     result.consumed++;
@@ -505,6 +510,7 @@ function report(
     lines.push(`## Best: trial ${best.trial}, ${best.metric} = ${formatValue(best.value)}`, '', '```json', JSON.stringify(best.params, null, 2), '```', '');
   }
   lines.push('## Leaderboard', '', '```', board, '```', '');
+  if (config.search.algorithm === 'auto') lines.push('## Trials by proposing sampler', '', proposersLine(records, config.objective.direction), '');
   const failed = records.filter((r) => r.state === 'failed');
   if (failed.length) lines.push('## Failed trials', '', ...failed.map((r) => `- trial ${r.id}: ${r.error}`), '');
   return lines.join('\n');

@@ -11,7 +11,7 @@
  *     costs too much;
  *   - measured costs (affordable): a member whose recent asks took longer on average than the
  *     allowance is left out. The allowance is `searchShare` (5%) of the median trial duration
- *     divided by the parallelism, but never below `minAskMs` (50 ms, for objectives told without a
+ *     divided by the parallelism, but never below `minAskMs` (100 ms, for objectives told without a
  *     duration or that are faster than that). The GP's asks grow with every trial (O(n³) refits), so
  *     this is what moves a long study from the GP to TPE.
  *
@@ -47,7 +47,7 @@ export const MEMBER_NAMES: readonly MemberName[] = ['bayesian', 'tpe', 'qlearnin
 export interface AutoOptions {
   /** Largest share of the sweep's time the search itself may take (default 0.05). */
   searchShare?: number;
-  /** Mean ms per ask always allowed, whatever the trials' durations (default 50). */
+  /** Mean ms per ask always allowed, whatever the trials' durations (default 100). */
   minAskMs?: number;
 }
 
@@ -72,7 +72,7 @@ function resolveOptions(raw: AutoOptions | SamplerOptions): ResolvedAutoOptions 
   if (typeof share !== 'number' || !(share > 0 && share < 1)) {
     throw new AlgorithmError(`auto option 'searchShare' must be a fraction above 0 and below 1 (got ${JSON.stringify(share)})`, ['options', 'searchShare']);
   }
-  const minAskMs = o.minAskMs ?? 50;
+  const minAskMs = o.minAskMs ?? 100;
   if (typeof minAskMs !== 'number' || !Number.isFinite(minAskMs) || minAskMs < 0) {
     throw new AlgorithmError(`auto option 'minAskMs' must be a number of at least 0 (got ${JSON.stringify(minAskMs)})`, ['options', 'minAskMs']);
   }
