@@ -117,6 +117,19 @@ export interface StudyJSON {
 }
 
 const DIRECTIONS: readonly Direction[] = ['minimize', 'maximize'];
+
+/**
+ * The clock for an ask's cost: this process's CPU time where the runtime has one (Node), so that
+ * other programs competing for the cores do not inflate it; wall-clock time elsewhere (browsers).
+ */
+function cpuMs(): number {
+  const proc = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (proc?.cpuUsage) {
+    const u = proc.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  return performance.now();
+}
 const TRIAL_STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
 
 function copyJson<T>(value: T): T {
@@ -241,11 +254,11 @@ export class Study {
     };
     if (this.budget !== undefined) ctx.budget = this.budget;
     if (recorded.sampler !== undefined) ctx.proposer = recorded.sampler;
-    const started = performance.now();
+    const started = this.sampler.usesCosts ? cpuMs() : 0;
     const suggestion: Suggestion = this.sampler.propose
       ? this.sampler.propose(ctx)
       : { params: this.sampler.suggest(ctx), sampler: this.sampler.name };
-    const elapsed = performance.now() - started;
+    const elapsed = this.sampler.usesCosts ? cpuMs() - started : 0;
     const suggested = suggestion.params;
     if (!isInSpace(this.space, suggested)) {
       // A sampler bug must not reach the user's objective as an impossible configuration.

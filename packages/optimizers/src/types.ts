@@ -57,7 +57,8 @@ export interface Trial {
   /** The sampler that proposed this trial: the algorithm's name, or a portfolio member's (auto). */
   sampler?: string;
   /**
-   * Milliseconds the sampler spent proposing this trial, recorded only for samplers that decide
+   * CPU milliseconds the sampler spent proposing this trial (wall-clock where the runtime has no
+   * CPU clock), recorded only for samplers that decide
    * from their own cost (`usesCosts`), so that a replay or a resumed study decides from the same numbers.
    */
   askMs?: number;

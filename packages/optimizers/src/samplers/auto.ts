@@ -10,8 +10,10 @@
  *     categorical (where the GP's one-hot kernel is weakest) and takes the GP's place when the GP
  *     costs too much;
  *   - measured costs (affordable): a member whose recent asks took longer on average than the
- *     allowance is left out. The allowance is `searchShare` (5%) of the median trial duration
- *     divided by the parallelism, but never below `minAskMs` (100 ms, for objectives told without a
+ *     allowance is left out. An ask's cost is the CPU time it took (Study measures it with
+ *     process.cpuUsage where there is one), so other programs competing for the cores do not make
+ *     the GP look expensive. The allowance is `searchShare` (5%) of the median trial duration
+ *     divided by the parallelism, but never below `minAskMs` (50 ms, for objectives told without a
  *     duration or that are faster than that). The GP's asks grow with every trial (O(n³) refits), so
  *     this is what moves a long study from the GP to TPE.
  *
@@ -47,7 +49,7 @@ export const MEMBER_NAMES: readonly MemberName[] = ['bayesian', 'tpe', 'qlearnin
 export interface AutoOptions {
   /** Largest share of the sweep's time the search itself may take (default 0.05). */
   searchShare?: number;
-  /** Mean ms per ask always allowed, whatever the trials' durations (default 100). */
+  /** Mean ms per ask always allowed, whatever the trials' durations (default 50). */
   minAskMs?: number;
 }
 
@@ -72,7 +74,7 @@ function resolveOptions(raw: AutoOptions | SamplerOptions): ResolvedAutoOptions 
   if (typeof share !== 'number' || !(share > 0 && share < 1)) {
     throw new AlgorithmError(`auto option 'searchShare' must be a fraction above 0 and below 1 (got ${JSON.stringify(share)})`, ['options', 'searchShare']);
   }
-  const minAskMs = o.minAskMs ?? 100;
+  const minAskMs = o.minAskMs ?? 50;
   if (typeof minAskMs !== 'number' || !Number.isFinite(minAskMs) || minAskMs < 0) {
     throw new AlgorithmError(`auto option 'minAskMs' must be a number of at least 0 (got ${JSON.stringify(minAskMs)})`, ['options', 'minAskMs']);
   }
@@ -158,15 +160,23 @@ export function askAllowanceMs(trials: readonly Trial[], parallelism: number, op
 }
 
 /**
- * A member's recent mean ms per ask: the mean over its last max(10, ⌈n/10⌉) recorded asks (n =
- * trials so far), a window that holds at least one of the GP's periodic refits. Undefined before
- * it has asked 3 times.
+ * A member's recent mean ms per ask: the mean over its last max(10, ⌈(id + 1)/10⌉) recorded asks,
+ * with id the trial of its latest ask: a window that holds at least one of the GP's periodic
+ * refits (every ⌊n/10⌋ asks). It is fixed by the member's own asks, so a member left out for its
+ * cost keeps its last measurement (and stays out) until the allowance grows. Undefined before it
+ * has asked 3 times.
  */
 export function recentAskMs(trials: readonly Trial[], member: string): number | undefined {
   const mine: number[] = [];
-  for (const t of trials) if (t.sampler === member && t.askMs !== undefined) mine.push(t.askMs);
+  let lastId = 0;
+  for (const t of trials) {
+    if (t.sampler === member && t.askMs !== undefined) {
+      mine.push(t.askMs);
+      lastId = t.id;
+    }
+  }
   if (mine.length < 3) return undefined;
-  const window = mine.slice(-Math.max(10, Math.ceil(trials.length / 10)));
+  const window = mine.slice(-Math.max(10, Math.ceil((lastId + 1) / 10)));
   return window.reduce((s, x) => s + x, 0) / window.length;
 }
 
