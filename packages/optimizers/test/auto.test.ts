@@ -9,7 +9,9 @@ import {
   decide,
   memberRecords,
   planPortfolio,
+  MIN_WIN,
   recentAskMs,
+  reward,
   REWARD_DISCOUNT,
   type Plan,
 } from '../src/samplers/auto';
@@ -142,6 +144,15 @@ describe('auto: the bandit', () => {
     assert.deepEqual(records.get('qlearning'), { wins: 1 + REWARD_DISCOUNT, losses: 0 });
     const maxed = memberRecords(trials.map((t) => ({ ...t, value: -(t.value as number) })), 'maximize', 1, ['bayesian', 'qlearning']);
     assert.deepEqual(maxed.get('qlearning'), { wins: 1 + REWARD_DISCOUNT, losses: 0 });
+  });
+
+  test('reward: 0 without improvement, MIN_WIN plus the step in units of the good trials’ spread, at most 1', () => {
+    assert.equal(reward(5, 4, 6), 0);
+    assert.equal(reward(undefined, 4, 6), 0);
+    assert.equal(reward(3.5, 4, 6), MIN_WIN + 0.25);
+    assert.equal(reward(1, 4, 6), 1);
+    assert.equal(reward(3, Infinity, undefined), 1); // the first finished trial
+    assert.equal(reward(3, 4, 4), 1); // no spread yet
   });
 
   test('Thompson sampling favours the member whose proposals improve', () => {

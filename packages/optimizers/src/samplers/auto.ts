@@ -18,9 +18,10 @@
  *     this is what moves a long study from the GP to TPE.
  *
  * Ensembled — after the design, the proposer is drawn by Thompson sampling (chooseMember): each
- * member's record is a Beta posterior over "its proposal improves on the best trial told before
- * it was asked", with older outcomes discounted (γ = 0.9 per later trial of that member) because
- * who is useful changes during a study (the GP early, local refinement late).
+ * member's record is a Beta posterior over the reward of its proposals — 0 unless a proposal
+ * improves on the best trial told before it was asked, more the bigger the step (reward()) — with
+ * older outcomes discounted (γ = 0.9 per later trial of that member) because who is useful changes
+ * during a study (the GP early, local refinement late).
  * Why a bandit and not one acquisition function ranking every member's proposal: ranking by the
  * GP's expected improvement hands every ask to whatever the GP already believes, which is the GP's
  * own proposal by construction (it maximises that very acquisition), so a member the GP model
@@ -191,34 +192,58 @@ export function affordable(trials: readonly Trial[], member: string, allowanceMs
 
 /** Discount per later trial of the same member: old outcomes count less. */
 export const REWARD_DISCOUNT = 0.9;
+/** What any improvement of the incumbent earns at least. */
+export const MIN_WIN = 0.2;
 
 export interface MemberRecord {
-  /** Discounted count of proposals that improved on the incumbent. */
+  /** Discounted sum of rewards (in [0, 1] per proposal). */
   wins: number;
-  /** Discounted count of proposals that did not. */
+  /** Discounted sum of 1 − reward. */
   losses: number;
 }
 
 /**
- * Each member's discounted record: a finished trial it proposed (after the design) is a win when
- * its loss beats every finished trial with a smaller id (the best known when it was asked, in
- * sequence order), else a loss; failed and pruned trials are losses.
+ * The reward of a proposal with loss `loss` when the best earlier loss was `best` and the lower
+ * quartile of the earlier losses `q`: 0 unless it improves on the incumbent; an improvement earns
+ * MIN_WIN plus its size in units of the spread of the good trials (q − best), up to 1. Scale-free,
+ * and a big step (the GP jumping to a new basin) counts for more than a tiny polish.
+ */
+export function reward(loss: number | undefined, best: number, q: number | undefined): number {
+  if (loss === undefined || !(loss < best)) return 0;
+  if (!Number.isFinite(best) || q === undefined || !(q > best)) return 1;
+  return Math.min(1, MIN_WIN + (best - loss) / (q - best));
+}
+
+/**
+ * Each member's discounted record of the rewards of the finished trials it proposed after the
+ * design (failed and pruned trials earn 0), each judged against the complete trials with a
+ * smaller id: the history when it was asked, in sequence order.
  */
 export function memberRecords(trials: readonly Trial[], direction: Direction, design: number, members: readonly string[]): Map<string, MemberRecord> {
   const out = new Map<string, MemberRecord>(members.map((m) => [m, { wins: 0, losses: 0 }]));
-  let best = Infinity;
+  const sorted: number[] = [];
   for (const t of trials) {
     const loss = t.state === 'complete' && t.value !== undefined ? lossOf(t.value, direction) : undefined;
     const rec = t.id >= design && t.sampler !== undefined ? out.get(t.sampler) : undefined;
     if (rec !== undefined && t.state !== 'running') {
-      rec.wins *= REWARD_DISCOUNT;
-      rec.losses *= REWARD_DISCOUNT;
-      if (loss !== undefined && loss < best) rec.wins += 1;
-      else rec.losses += 1;
+      const r = reward(loss, sorted.length > 0 ? (sorted[0] as number) : Infinity, sorted.length > 1 ? sorted[Math.floor(sorted.length / 4)] : undefined);
+      rec.wins = rec.wins * REWARD_DISCOUNT + r;
+      rec.losses = rec.losses * REWARD_DISCOUNT + (1 - r);
     }
-    if (loss !== undefined && loss < best) best = loss;
+    if (loss !== undefined) sorted.splice(insertionPoint(sorted, loss), 0, loss);
   }
   return out;
+}
+
+function insertionPoint(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Thompson sampling on Beta(1 + wins, 1 + losses); ties go to the earlier member. */
