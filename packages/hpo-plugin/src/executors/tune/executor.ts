@@ -54,6 +54,7 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      root: context.root,
     });
     return { success: true };
   } catch (e) {
