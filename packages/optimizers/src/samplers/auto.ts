@@ -115,6 +115,15 @@ export function categoricalShare(space: Space): number {
   return specs.length === 0 ? 0 : specs.filter((s) => s.type === 'categorical').length / specs.length;
 }
 
+/**
+ * Trials of auto's space-filling opening (the GP's Sobol points): the GP's own default, a few more
+ * than the parameters and at most 10. (Halving it, tried for 25-trial budgets, lost more than it won:
+ * BENCHMARKS.md.) A function of the space alone, so a replay with another budget opens the same way.
+ */
+export function designSize(space: Space): number {
+  return defaultInitialTrials(space);
+}
+
 /** Largest dimension at which the GP is in the portfolio (beyond, its model is too weak for the cost). */
 export const GP_MAX_DIMS = 20;
 
@@ -137,7 +146,7 @@ export function planPortfolio(space: Space, budget: number | undefined, parallel
   }
   if (parallelism > 1) reasons.push(`parallelism ${parallelism}: pending trials are fantasised (GP) or lied about (TPE)`);
   const opener: MemberName = useGp ? 'bayesian' : 'random';
-  const design = useGp ? defaultInitialTrials(space) : Math.max(5, Math.min(10, 2 * dims));
+  const design = useGp ? designSize(space) : Math.max(5, Math.min(10, 2 * dims));
   return { members, opener, design, fallback: 'tpe', reason: reasons.join('; ') || 'gp design, then gp and qlearning by bandit' };
 }
 
@@ -324,8 +333,11 @@ interface SavedAutoState {
 
 export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {}): Sampler {
   const options = resolveOptions(rawOptions);
+  // The opening's Sobol points come from a GP sampler of its own; the modelling GP takes over
+  // from 2 observations on, so auto's plan alone decides how long the design lasts.
+  const opening = createGpSampler();
   const members: Record<MemberName, Sampler> = {
-    bayesian: createGpSampler(),
+    bayesian: createGpSampler({ initialTrials: 2 }),
     tpe: createTpeSampler(),
     qlearning: createQLearningSampler(),
     random: createRandomSampler(),
@@ -347,7 +359,8 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
     const decisionRng = new Rng(ctx.rng.nextUint32());
     const memberRng = new Rng(ctx.rng.nextUint32());
     const { member } = decide(plan, ctx.trials, ctx.direction, ctx.parallelism ?? 1, options, decisionRng, ctx.proposer);
-    const params = members[member].suggest({ ...ctx, rng: memberRng });
+    const sampler = member === 'bayesian' && ctx.trials.length < plan.design ? opening : members[member];
+    const params = sampler.suggest({ ...ctx, rng: memberRng });
     return { params, sampler: member };
   };
 
@@ -370,6 +383,8 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
         const s = members[m].saveState?.();
         if (s !== undefined) saved.members[m] = s;
       }
+      const o = opening.saveState?.();
+      if (o !== undefined) saved.members.opening = o;
       return saved;
     },
     loadState(state: unknown): void {
@@ -381,6 +396,8 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
         const v = (s.members as Record<string, unknown>)[m];
         if (v !== undefined) members[m].loadState?.(v);
       }
+      const o = (s.members as Record<string, unknown>).opening;
+      if (o !== undefined) opening.loadState?.(o);
     },
   };
 }
