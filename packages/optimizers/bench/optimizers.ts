@@ -98,6 +98,8 @@ interface Args {
   cost: boolean;
   /** Ask/tell cycles of the long cost run (0: none). */
   long: number;
+  /** Run only the long cost run. */
+  onlyLong: boolean;
   longCap: number;
   out: string;
 }
@@ -149,6 +151,7 @@ function parseArgs(argv: string[]): Args {
     options: {},
     cost: true,
     long: 0,
+    onlyLong: false,
     longCap: 120,
     out: 'bench-results/optimizers.json',
   };
@@ -205,6 +208,10 @@ function parseArgs(argv: string[]): Args {
         args.longCap = n;
         break;
       }
+      case '--only-long':
+        args.onlyLong = true;
+        args.cost = false;
+        break;
       case '--no-cost':
         args.cost = false;
         break;
@@ -308,6 +315,8 @@ interface LongRun {
   algorithm: string;
   cycles: number;
   seconds: number;
+  /** CPU seconds of this process during the run (less sensitive than wall time to other programs). */
+  cpuSeconds: number;
   meanAskMs: number;
   /** Mean ms per ask over each tenth of the run. */
   perTenth: number[];
@@ -328,6 +337,7 @@ function longRun(algorithm: string, cycles: number, capSeconds: number, options:
   let firstTpe: number | undefined;
   let best = Infinity;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   let capped = false;
   for (let i = 0; i < cycles; i++) {
     if ((performance.now() - started) / 1000 > capSeconds) {
@@ -350,6 +360,7 @@ function longRun(algorithm: string, cycles: number, capSeconds: number, options:
     algorithm,
     cycles: times.length,
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpu0)),
     meanAskMs: times.reduce((s, x) => s + x, 0) / Math.max(1, times.length),
     perTenth,
     proposers,
@@ -407,7 +418,7 @@ function main(): void {
 
   const started = performance.now();
   const results: RunResult[] = [];
-  for (const f of args.functions) {
+  for (const f of args.onlyLong ? [] : args.functions) {
     for (const a of algorithms) {
       const t0 = performance.now();
       for (const seed of args.seeds) results.push(runOne(f, a, seed, args));
@@ -421,7 +432,9 @@ function main(): void {
 
   const cell = (fn: string, a: string, pick: (r: RunResult) => number): number =>
     median(results.filter((r) => r.function === fn && r.algorithm === a).map(pick));
-  const summary = args.functions.map((f) => {
+  // --only-long: no quality runs, so none of their tables.
+  const say = args.onlyLong ? (..._: unknown[]): void => undefined : console.log;
+  const summary = (args.onlyLong ? [] : args.functions).map((f) => {
     const ref = OPTUNA_REFERENCE[f.name];
     return {
       function: f.name,
@@ -434,8 +447,8 @@ function main(): void {
 
   const seedsText = `${args.seeds.length} seed${args.seeds.length === 1 ? '' : 's'} (${args.seeds[0]}–${args.seeds[args.seeds.length - 1]})`;
   const parallelText = args.parallelism > 1 ? `, ${args.parallelism} trials asked at a time` : '';
-  console.log(`\nMedian best value after ${args.trials} trials over ${seedsText}${parallelText}; lower is better.\n`);
-  console.log(
+  say(`\nMedian best value after ${args.trials} trials over ${seedsText}${parallelText}; lower is better.\n`);
+  say(
     table(
       ['function', 'f*', 'Optuna random', 'Optuna TPE', 'Optuna TPE multiv.', ...algorithms],
       summary.map((s) => [
@@ -458,8 +471,8 @@ function main(): void {
     const wins = compared.filter((s) => (s.medianBest[a] as number) < bestOptuna(s.optuna!)).length;
     return `${wins}/${compared.length}`;
   };
-  console.log(`\nFunctions where the median beats Optuna's:\n`);
-  console.log(
+  say(`\nFunctions where the median beats Optuna's:\n`);
+  say(
     table(
       ['', ...algorithms],
       [
@@ -473,8 +486,8 @@ function main(): void {
   // Ranks of the median best among the algorithms run, and auto against the best single algorithm.
   const ranks = summary.map((s) => ranksOf(s.medianBest as Record<string, number>));
   const meanRank = Object.fromEntries(algorithms.map((a) => [a, ranks.reduce((sum, r) => sum + r[a]!, 0) / ranks.length]));
-  console.log(`\nRank of the median best per function (1 = best), and the mean rank:\n`);
-  console.log(
+  say(`\nRank of the median best per function (1 = best), and the mean rank:\n`);
+  say(
     table(
       ['function', ...algorithms],
       [
@@ -492,11 +505,11 @@ function main(): void {
       const p = mannWhitneyGreater(values('auto'), values(best));
       return { function: s.function, best, p, clearlyWorse: p < 0.05 };
     });
-    console.log(
+    say(
       `\nauto against the best single algorithm per function: one-sided Mann–Whitney U over the seeds ` +
         `(p = chance of a gap this large from seed noise alone; "clearly worse" at p < 0.05):\n`,
     );
-    console.log(
+    say(
       table(
         ['function', 'best single', 'its median', 'auto median', 'p (auto worse)', 'clearly worse'],
         autoVsBest.map((c) => {
@@ -508,10 +521,10 @@ function main(): void {
     const share: Record<string, number> = {};
     for (const r of results.filter((x) => x.algorithm === 'auto')) for (const [k, v] of Object.entries(r.proposers)) share[k] = (share[k] ?? 0) + v;
     const total = Object.values(share).reduce((x, y) => x + y, 0);
-    console.log(`\nauto's trials by proposer (all functions and seeds): ${Object.entries(share).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)}%`).join(', ')}`);
+    say(`\nauto's trials by proposer (all functions and seeds): ${Object.entries(share).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)}%`).join(', ')}`);
   }
-  console.log(`\nMedian ms per ask() during those runs:\n`);
-  console.log(
+  say(`\nMedian ms per ask() during those runs:\n`);
+  say(
     table(
       ['function', ...algorithms],
       summary.map((s) => [s.function, ...algorithms.map((a) => fmtMs(s.medianAskMs[a] as number))]),
@@ -539,11 +552,12 @@ function main(): void {
     console.log(`\n${args.long} ask/tell cycles on styblinski_tang8 (8-D), seed 0, each run stopped after ${args.longCap} s:\n`);
     console.log(
       table(
-        ['algorithm', 'cycles done', 'total s', 'mean ms per ask', 'mean ms per ask, by tenth of the run', 'proposers', 'first tpe ask', 'best'],
+        ['algorithm', 'cycles done', 'total s', 'CPU s', 'mean ms per ask', 'mean ms per ask, by tenth of the run', 'proposers', 'first tpe ask', 'best'],
         long.map((r) => [
           r.algorithm,
           `${r.cycles}${r.capped ? ' (capped)' : ''}`,
           r.seconds.toFixed(1),
+          r.cpuSeconds.toFixed(1),
           fmtMs(r.meanAskMs),
           r.perTenth.map(fmtMs).join(' / '),
           Object.entries(r.proposers).map(([k, v]) => `${k} ${v}`).join(', '),
