@@ -57,7 +57,7 @@ export function compareComplete(a: Ranked, b: Ranked, objective: Objective): num
 export interface TieBreak {
   /** Every complete trial with the best value, best first. */
   trials: number[];
-  /** What decided: the companion metric, or the trial id when that tied too. */
+  /** What put the best ahead of the runner-up: the companion metric, or the trial id when that tied too. */
   by: string;
 }
 
