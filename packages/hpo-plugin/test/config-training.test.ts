@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultParams } from '@nx-hpo/optimizers';
+import { defaultParams, type Params } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../src/config';
 import { EXAMPLE, SHOWN, assertError, load, withLine, withLines } from './config-helpers';
 
@@ -36,7 +36,7 @@ test('every new key loads; its hyperparameters are searchable and come out typed
   });
   const config = load(text);
   assert.deepEqual(config.refs, ['lr', 'units', 'activation', 'dropout', 'batchSize', 'epochs', 'momentum', 'nesterov', 'schedule', 'warm', 'patience']);
-  const params = { ...defaultParams(config.space), epochs: 12, momentum: 0.8, nesterov: true, schedule: 'cosine', warm: 2, patience: 3 };
+  const params: Params = { ...defaultParams(config.space), epochs: 12, momentum: 0.8, nesterov: true, schedule: 'cosine', warm: 2, patience: 3 };
   const { training } = resolveTrial(config, params);
   assert.deepEqual(training.optimizer, { name: 'momentum', learningRate: params['lr'], momentum: 0.8, nesterov: true });
   assert.equal(training.epochs, 12);

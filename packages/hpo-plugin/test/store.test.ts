@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { canonicalJson, hashValue } from '../src/store/canonical';
 import { StudyJournal } from '../src/store/journal';
 import { TrialStore, type StoredTrial } from '../src/store/trial-store';
+import type { ModelArtifacts } from '../src/training/save';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'nx-hpo-store-'));
@@ -26,7 +27,10 @@ function trial(key: string, value = 0.9): StoredTrial {
   };
 }
 
-const model = () => ({ modelJson: { modelTopology: { a: 1 }, weightsManifest: [] }, weights: new Float32Array([1, 2, 3]).buffer });
+const model = (): ModelArtifacts => ({
+  modelJson: { format: 'layers-model', generatedBy: 'test', convertedBy: null, modelTopology: { a: 1 }, weightsManifest: [] },
+  weights: new Float32Array([1, 2, 3]).buffer,
+});
 const KEY = 'ab'.padEnd(64, '0');
 
 describe('canonical encoding', () => {
