@@ -2,6 +2,7 @@
 import { SpaceError, checkParams } from '@nx-hpo/optimizers';
 import type { Params, Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
+import { quote } from '../quote';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -12,9 +13,9 @@ function parsePairs(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of text.split(/[\s,]+/).filter((s) => s !== '')) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UserError(`expected name=value, got '${item}' (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
+    if (eq <= 0) throw new UserError(`expected name=value, got ${quote(item)} (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
     const name = item.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`'${name}' is given twice`, { path: `params.${name}` });
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`${quote(name)} is given twice`, { path: `params.${name}` });
     Object.defineProperty(out, name, { value: item.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;

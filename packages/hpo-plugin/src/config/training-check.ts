@@ -9,6 +9,7 @@
  */
 import type { ConfigPath } from './yaml-source';
 import type { MetricName, Task } from './types';
+import { quote } from '../quote';
 
 /** Metrics the trainer reports for each task. */
 export const METRICS: Record<Task, readonly MetricName[]> = {
@@ -35,7 +36,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** `training.epochs is 15 at line 14`, or `… by default` for a key the file does not hold. */
 function named(path: ConfigPath, value: unknown, lineOf: LineOf): string {
   const line = lineOf(path);
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  const shown = typeof value === 'string' ? quote(value) : String(value);
   return `${path.join('.')} is ${shown} ${line === undefined ? 'by default' : `at line ${line}`}`;
 }
 
@@ -81,7 +82,7 @@ export function checkTrainingRules(training: unknown, task: Task, lineOf: LineOf
     return {
       path,
       at: 'value',
-      message: `'${metric}' is not a ${task} metric (${named(['data', 'task'], task, lineOf)}); allowed for ${task}: ${METRICS[task].join(', ')}`,
+      message: `${quote(metric)} is not a ${task} metric (${named(['data', 'task'], task, lineOf)}); allowed for ${task}: ${METRICS[task].join(', ')}`,
     };
   }
   return undefined;

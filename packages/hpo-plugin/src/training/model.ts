@@ -11,6 +11,7 @@ import { mixSeed, type Params } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import type { LayerSpec, ModelSpec, Task } from './spec';
 import type { Layer, LayersModel, Tf } from './tf';
+import { escapeText, MESSAGE_MAX, quote } from '../quote';
 
 export interface BuildContext {
   /** Shape of one example, e.g. `[64]`. */
@@ -104,7 +105,7 @@ function layerKind(layer: LayerSpec, path: string): [LayerKind, Record<string, u
   const known = LAYER_KINDS.join(', ');
   if (keys.length !== 1) throw new UserError(`a layer is an object with exactly one key (the layer type: ${known})`, { path });
   const kind = keys[0]!;
-  if (!(LAYER_KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown layer type ${JSON.stringify(kind)}: use one of ${known}`, { path });
+  if (!(LAYER_KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown layer type ${quote(kind)}: use one of ${known}`, { path });
   const cfg = (layer as Record<string, unknown>)[kind] ?? {};
   if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new UserError(`the ${kind} layer's options must be a mapping`, { path: `${path}.${kind}` });
   return [kind as LayerKind, cfg as Record<string, unknown>];
@@ -193,7 +194,7 @@ export function normaliseActivation(name: unknown, path: string): Activation {
     const alias = ACTIVATION_ALIASES[name];
     if (alias) return alias;
   }
-  throw new UserError(`unknown activation ${JSON.stringify(name)}: use one of ${ACTIVATIONS.join(', ')}`, { path });
+  throw new UserError(`unknown activation ${quote(String(name))}: use one of ${ACTIVATIONS.join(', ')}`, { path });
 }
 
 /** The activation that ends a layers list, if the last layer sets one. */
@@ -243,7 +244,7 @@ async function buildFromModule(tf: Tf, file: string, options: Record<string, unk
     model = await build(ctx.params, { inputShape: ctx.inputShape, numClasses: ctx.numClasses, task: ctx.task, seed: ctx.seed, tf, options });
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`build() in ${file} failed: ${(e as Error)?.message ?? String(e)}`, { path: 'model.module' });
+    throw new UserError(`build() in ${file} failed: ${escapeText((e as Error)?.message ?? String(e), MESSAGE_MAX)}`, { path: 'model.module' });
   }
   const m = model as Partial<LayersModel> | null;
   if (!m || typeof m.fit !== 'function' || typeof m.predict !== 'function' || !Array.isArray(m.outputs)) {

@@ -6,6 +6,7 @@ import { UserError } from '../errors';
 import type { OptimizerName, OptimizerSpec } from './spec';
 import { hypergradientOptimizers } from './hypergradient';
 import type { Optimizer, Tf } from './tf';
+import { quote } from '../quote';
 
 export interface OptimizerEntry {
   /** Builds the optimizer; the spec has been checked already. */
@@ -106,7 +107,7 @@ export function setLearningRate(optimizer: Optimizer, lr: number): void {
 export function createOptimizer(tf: Tf, spec: OptimizerSpec): Optimizer {
   const entry = (OPTIMIZERS as Partial<Record<string, OptimizerEntry>>)[spec.name];
   if (!entry) {
-    throw new UserError(`unknown optimizer ${JSON.stringify(spec.name)}: use one of ${Object.keys(OPTIMIZERS).join(', ')}`, {
+    throw new UserError(`unknown optimizer ${quote(String(spec.name))}: use one of ${Object.keys(OPTIMIZERS).join(', ')}`, {
       path: 'training.optimizer.name',
     });
   }

@@ -9,6 +9,7 @@
  */
 import { UserError } from '../errors';
 import type { ScheduleSpec } from './spec';
+import { quote } from '../quote';
 
 /** The learning rate of one step. */
 export type LrSchedule = (step: number) => number;
@@ -202,7 +203,7 @@ export function checkSchedule(spec: ScheduleSpec, epochs: number): void {
   };
   const names = ['constant', 'step', 'exponential', 'inverseTime', 'cosine', 'reduceOnPlateau'];
   if (!names.includes(spec.name)) {
-    throw new UserError(`unknown schedule ${JSON.stringify(spec.name)}: use one of ${names.join(', ')}`, { path: at('name') });
+    throw new UserError(`unknown schedule ${quote(String(spec.name))}: use one of ${names.join(', ')}`, { path: at('name') });
   }
   const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const wholeAtLeast = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
