@@ -31,9 +31,10 @@ export function isNumericParam(spec: ParamSpec): spec is NumericParam {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-const NUMERIC_KEYS = ['type', 'low', 'high', 'log', 'step', 'values', 'default'] as const;
-const CATEGORICAL_KEYS = ['type', 'choices', 'default'] as const;
-const TYPES = ['float', 'int', 'categorical'] as const;
+/** The keys a numeric (float, int) and a categorical parameter take, and the parameter types. */
+export const NUMERIC_KEYS = ['type', 'low', 'high', 'log', 'step', 'values', 'default'] as const;
+export const CATEGORICAL_KEYS = ['type', 'choices', 'default'] as const;
+export const PARAM_TYPES = ['float', 'int', 'categorical'] as const;
 
 function show(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '0' : String(v);
@@ -88,10 +89,10 @@ export function validateParam(name: string, raw: unknown): ParamSpec {
   }
   const type = raw.type;
   if (type === undefined) {
-    throw new SpaceError(`missing 'type': use one of ${TYPES.join(' | ')}`, [name, 'type']);
+    throw new SpaceError(`missing 'type': use one of ${PARAM_TYPES.join(' | ')}`, [name, 'type']);
   }
   if (type !== 'float' && type !== 'int' && type !== 'categorical') {
-    throw new SpaceError(`'type' must be one of ${TYPES.join(' | ')} (got ${show(type)})`, [name, 'type']);
+    throw new SpaceError(`'type' must be one of ${PARAM_TYPES.join(' | ')} (got ${show(type)})`, [name, 'type']);
   }
   const allowed: readonly string[] = type === 'categorical' ? CATEGORICAL_KEYS : NUMERIC_KEYS;
   for (const key of Object.keys(raw)) {

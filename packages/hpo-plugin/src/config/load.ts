@@ -7,9 +7,9 @@
  *  3. placeholder syntax, and placeholders outside model/training;
  *  4. the space (@nx-hpo/optimizers validateSpace: ranges, log > 0, defaults, …);
  *  5. every `${name}` names a space parameter;
- *  6. the rules tying training keys together (warm-up vs epochs, schedules vs the -hd optimizers,
- *     watched metrics vs task), as written, then the templates with values in place (defaults,
- *     every choice, range ends);
+ *  6. the rules tying keys together (warm-up vs epochs, schedules vs the -hd optimizers, watched
+ *     metrics vs task, loss vs task, the last layer's activation vs task and loss), as written,
+ *     then the templates with values in place (defaults, every choice, range ends);
  *  7. files (data.path, model.module), metric vs task, stratify vs task, label name vs header;
  *  8. command-line overrides, the algorithm's options, and grid discreteness.
  *
@@ -36,7 +36,7 @@ import { findTemplateStrings, referencedNames, type TemplateString } from './pla
 import { checkAgainstSchema, rankProblems } from './schema-check';
 import { didYouMean } from './suggest';
 import { checkTemplateValues } from './template-check';
-import { METRICS } from './training-check';
+import { METRICS } from './enums';
 import type {
   DataConfig,
   Direction,

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mixSeed, type Params } from '@nx-hpo/optimizers';
+import { ACTIVATIONS, LAYER_KINDS, type Activation, type LayerType as LayerKind, type Padding } from '../config/enums';
 import { UserError } from '../errors';
 import type { LayerSpec, ModelSpec, Task } from './spec';
 import type { Layer, LayersModel, Tf } from './tf';
@@ -47,15 +48,8 @@ export function layerSeed(seed: number, layerIndex: number, stream: number): num
   return mixSeed(seed, layerIndex, stream) || 1;
 }
 
-export const ACTIVATIONS = [
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'tanh', 'sigmoid', 'hardSigmoid', 'softplus', 'softsign', 'softmax', 'swish', 'mish', 'gelu', 'gelu_new',
-] as const;
-type Activation = (typeof ACTIVATIONS)[number];
-/** Keras spellings users bring along. */
-const ACTIVATION_ALIASES: Record<string, Activation> = { hard_sigmoid: 'hardSigmoid', silu: 'swish', gelu_approximate: 'gelu_new' };
-
-export const LAYER_KINDS = ['dense', 'dropout', 'batchNormalization', 'activation', 'flatten', 'reshape', 'conv2d', 'maxPooling2d'] as const;
-type LayerKind = (typeof LAYER_KINDS)[number];
+/** Keras spellings, for specs built in code (tune.yaml takes the names of ACTIVATIONS only). */
+const ACTIVATION_ALIASES: Readonly<Record<string, Activation>> = { hard_sigmoid: 'hardSigmoid', silu: 'swish', gelu_approximate: 'gelu_new' };
 
 export async function buildModel(tf: Tf, spec: ModelSpec, ctx: BuildContext): Promise<LayersModel> {
   if ('layers' in spec) {
@@ -158,7 +152,7 @@ function makeLayer(
         filters: cfg['filters'] as number,
         kernelSize: cfg['kernelSize'] as number | number[],
         ...(cfg['strides'] !== undefined ? { strides: cfg['strides'] as number | number[] } : {}),
-        ...(cfg['padding'] !== undefined ? { padding: cfg['padding'] as 'valid' | 'same' } : {}),
+        ...(cfg['padding'] !== undefined ? { padding: cfg['padding'] as Padding } : {}),
         ...activation(),
         kernelInitializer: kernelInitializer(),
       });

@@ -2,6 +2,7 @@
  * Optimizer specs → tf.train optimizers. Each optimizer is one entry of `OPTIMIZERS` (its
  * defaults, its checks, its constructor), so adding one is adding an entry.
  */
+import { SELF_ADAPTING } from '../config/enums';
 import { UserError } from '../errors';
 import type { OptimizerName, OptimizerSpec } from './spec';
 import { hypergradientOptimizers } from './hypergradient';
@@ -82,7 +83,7 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerEntry> = {
 
 /** Whether the optimizer adapts its learning rate itself (and so takes no schedule). */
 export function adaptsLearningRate(name: string): boolean {
-  return name === 'sgd-hd' || name === 'adam-hd';
+  return SELF_ADAPTING[name as OptimizerName] !== undefined;
 }
 
 /** The optimizer's current learning rate, or NaN when it keeps none as a number. */
