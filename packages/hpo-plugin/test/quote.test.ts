@@ -105,6 +105,9 @@ test('data: a 10 kB cell or column name, a newline in a header, stay one short l
 test('command-line values: --params and --shard', () => {
   const space = load(EXAMPLE).space;
   oneLine(() => parseParamOverrides(`${BIG}`, space));
+  // Values and names checked by the space (@nx-hpo/optimizers, which shortens in its own messages).
+  assert.match(oneLine(() => parseParamOverrides({ units: BIG }, space)), /^params\.units: must be a number \(got "x+…y+" \(10001 characters\)\)$/);
+  assert.match(oneLine(() => parseParamOverrides({ [BIG]: 1 }, space)), /^params\.x+…y+: unknown parameter 'x+…y+'; the space has: /);
   assert.match(oneLine(() => parseShard(BIG)), /got 'x+…y+' \(10001 characters\)/);
 });
 

@@ -2,7 +2,7 @@
 import { SpaceError, checkParams } from '@nx-hpo/optimizers';
 import type { Params, Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
-import { quote } from '../quote';
+import { escapeText, quote } from '../quote';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -15,7 +15,7 @@ function parsePairs(text: string): Record<string, unknown> {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UserError(`expected name=value, got ${quote(item)} (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
     const name = item.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`${quote(name)} is given twice`, { path: `params.${name}` });
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`${quote(name)} is given twice`, { path: `params.${escapeText(name)}` });
     Object.defineProperty(out, name, { value: item.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -52,7 +52,7 @@ export function parseParamOverrides(input: string | Record<string, unknown> | un
   } catch (e) {
     if (e instanceof SpaceError) {
       const name = e.path[0];
-      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${name}` });
+      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${escapeText(String(name))}` });
     }
     throw e;
   }

@@ -132,8 +132,11 @@ function main(spec: ScheduleSpec, lr: number, clock: ScheduleClock): (t: number)
       };
       return (t) => cosineLr(lr, t, o);
     }
-    default:
-      throw new Error(`scheduleLr: unknown schedule ${JSON.stringify((spec as { name: unknown }).name)}`);
+    default: {
+      // Every schedule name has a case: a new one in SCHEDULE_NAMES does not compile without it.
+      const unknown: never = spec.name;
+      throw new Error(`scheduleLr: unknown schedule ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
