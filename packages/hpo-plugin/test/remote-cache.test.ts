@@ -16,7 +16,7 @@ const trial: StoredTrial = {
   metrics: { val_accuracy: 0.9 },
   durationMs: 5,
   backend: 'wasm',
-  versions: { plugin: '0', tfjs: '0' },
+  versions: { plugin: '0', tfjs: '0', trainer: 0 },
   createdAt: 'now',
 };
 const model: ModelArtifacts = {

@@ -22,7 +22,7 @@ function trial(key: string, value = 0.9): StoredTrial {
     history: [{ epoch: 1, loss: 0.5 }],
     durationMs: 1234,
     backend: 'wasm',
-    versions: { plugin: '0.1.0', tfjs: '4.22.0' },
+    versions: { plugin: '0.1.0', tfjs: '4.22.0', trainer: 0 },
     createdAt: '2026-01-01T00:00:00.000Z',
   };
 }
