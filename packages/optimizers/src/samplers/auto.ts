@@ -34,10 +34,10 @@
  * (SamplerContext.proposer), which auto follows, so wall-clock time never changes a replay, and a
  * resumed study (toJSON/fromJSON) carries the trials with their costs.
  */
-import { AlgorithmError, type SamplerOptions } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import { Rng } from '../rng';
 import { gridSize } from '../space';
-import { lossOf, type Direction, type ObserveContext, type Params, type Sampler, type SamplerContext, type Space, type Suggestion, type Trial } from '../types';
+import { lossOf, type Direction, type ObserveContext, type Params, type Sampler, type SamplerContext, type Space, type SamplerOptions, type Suggestion, type Trial } from '../types';
 import { createGpSampler, defaultInitialTrials } from './gp';
 import { createGridSampler } from './grid';
 import { createQLearningSampler } from './qlearning';
