@@ -160,7 +160,7 @@ export async function configurationGenerator(tree: Tree, options: ConfigurationG
     algorithm: o.algorithm ?? 'bayesian',
     trials: o.trials ?? 20,
     plan: planSearch(profile.rows, profile.features),
-    label: labelAsWritten(profile),
+    label: labelAsWritten(profile, label),
   });
 
   // Nothing was written before this point.
@@ -175,9 +175,10 @@ export async function configurationGenerator(tree: Tree, options: ConfigurationG
   };
 }
 
-/** The label by name when the file has a header (readable), else by index (-1 for the last column). */
-function labelAsWritten(p: CsvProfile): string | number {
+/** The label by name when the file has a header (readable), else by index: as given, or -1 for the default last column. */
+function labelAsWritten(p: CsvProfile, given: string | number | undefined): string | number {
   if (p.header) return p.labelName;
+  if (given !== undefined && /^-?\d+$/.test(String(given).trim())) return Number(String(given).trim());
   return p.labelIndex === p.columns.length - 1 ? -1 : p.labelIndex;
 }
 

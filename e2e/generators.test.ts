@@ -1,0 +1,89 @@
+/**
+ * End to end, with this repository's build linked in: `nx g @nx-hpo/plugin:configuration` on
+ * iris and on CSVs the repository never saw (generated here), then `nx run <project>:tune` reaches
+ * a sensible score and `train` trains the winner; bad input gets Nx's one-line error and leaves
+ * the workspace as it was. (e2e/packed-install.test.ts does the same from the npm tarballs.)
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertOneLineError, meanPredictorMae, moonsCsv, readBest, regressionTsv } from './generate-then-tune';
+import { TempWorkspace } from './workspace';
+
+describe('configuration generator, then tune', () => {
+  let ws: TempWorkspace;
+  let outside: string;
+  before(() => {
+    ws = new TempWorkspace('nx-hpo-gen');
+    ws.copy('e2e/fixtures/iris.csv', 'data/iris.csv');
+    outside = mkdtempSync(join(tmpdir(), 'nx-hpo-csv-'));
+  });
+  after(() => {
+    ws.dispose();
+    rmSync(outside, { recursive: true, force: true });
+  });
+  const env = () => ({ NX_CACHE_DIRECTORY: ws.path('.nx', 'cache') });
+
+  test('iris: label inferred (last column), data referenced, tune reaches val_accuracy >= 0.9, train trains it', (t0) => {
+    const g = ws.nx(['g', '@nx-hpo/plugin:configuration', '--directory=models/iris', '--data=data/iris.csv', '--no-interactive'], env());
+    assert.equal(g.code, 0, g.output);
+    assert.match(g.output, /label: column "species" \(index 4\); task: classification, 3 classes/);
+    assert.match(g.output, /data: referenced where it is \(data\/iris\.csv\), not copied/);
+    const t = ws.nx(['run', 'iris:tune', '--trials=3'], env());
+    assert.equal(t.code, 0, t.output);
+    const best = readBest(ws.path('dist/hpo/iris/tune'));
+    assert.equal(best.metric, 'val_accuracy');
+    t0.diagnostic(`iris best val_accuracy ${best.value}`);
+    assert.ok(best.value >= 0.9, `best val_accuracy ${best.value}`);
+    const tr = ws.nx(['run', 'iris:train'], env());
+    assert.equal(tr.code, 0, tr.output);
+    assert.ok(existsSync(ws.path('dist/hpo/iris/train/model.json')));
+  });
+
+  test('an unseen classification CSV from outside the workspace, label by name: copied, val_accuracy >= 0.85', (t0) => {
+    const csv = join(outside, 'moons.csv');
+    writeFileSync(csv, moonsCsv());
+    const g = ws.nx(['g', '@nx-hpo/plugin:config', '--directory=models/moons', `--data=${csv}`, '--label=moon', '--no-interactive'], env());
+    assert.equal(g.code, 0, g.output);
+    assert.match(g.output, /data: copied to models\/moons\/data\/moons\.csv/);
+    const t = ws.nx(['run', 'moons:tune', '--trials=3'], env());
+    assert.equal(t.code, 0, t.output);
+    const best = readBest(ws.path('dist/hpo/moons/tune'));
+    t0.diagnostic(`moons best val_accuracy ${best.value}`);
+    assert.ok(best.value >= 0.85, `best val_accuracy ${best.value}`);
+  });
+
+  test('an unseen regression TSV without a header: task inferred, val_mae well below the mean predictor', (t0) => {
+    const { text, labels } = regressionTsv();
+    ws.write('raw/curve.tsv', text);
+    const g = ws.nx(['g', '@nx-hpo/plugin:configuration', '--directory=models/curve', '--data=raw/curve.tsv', '--no-interactive'], env());
+    assert.equal(g.code, 0, g.output);
+    assert.match(g.output, /no header row, delimiter "\\t"/);
+    assert.match(g.output, /task: regression \(the label "col4" holds \d+ distinct numbers/);
+    const t = ws.nx(['run', 'curve:tune', '--trials=3'], env());
+    assert.equal(t.code, 0, t.output);
+    const best = readBest(ws.path('dist/hpo/curve/tune'));
+    assert.equal(best.metric, 'val_mae');
+    const baseline = meanPredictorMae(labels);
+    t0.diagnostic(`curve best val_mae ${best.value}, mean predictor ${baseline}`);
+    assert.ok(best.value < 0.35 * baseline, `best val_mae ${best.value} vs ${baseline} for the mean`);
+  });
+
+  test('bad input: one line from nx, non-zero exit, nothing written', () => {
+    const before = readdirSync(ws.root).sort();
+    const cases: Array<[string[], RegExp]> = [
+      [['--directory=models/a', '--data=data/nope.csv'], /--data: no such file: data\/nope\.csv/],
+      [['--directory=models/a', '--data=data/iris.csv', '--label=specie'], /data\/iris\.csv: no column named "specie"; the columns are/],
+      [['--project=iris', '--data=data/iris.csv'], /models\/iris\/tune\.yaml already exists: pass --force to overwrite it/],
+    ];
+    for (const [args, message] of cases) {
+      const r = ws.nx(['g', '@nx-hpo/plugin:configuration', ...args, '--no-interactive'], env());
+      assert.notEqual(r.code, 0, r.output);
+      assertOneLineError(r.output, message);
+    }
+    assert.deepEqual(readdirSync(ws.root).sort(), before);
+    assert.equal(existsSync(ws.path('models/a')), false);
+  });
+});
