@@ -27,11 +27,11 @@ describe('configuration generator, then tune', () => {
   const env = () => ({ NX_CACHE_DIRECTORY: ws.path('.nx', 'cache') });
 
   test('iris: label inferred (last column), data referenced, tune reaches val_accuracy >= 0.9, train trains it', (t0) => {
-    const g = ws.nx(['g', '@nx-hpo/plugin:configuration', '--directory=models/iris', '--data=data/iris.csv', '--no-interactive'], env());
+    const g = ws.nx(['g', '@nx-hpo/plugin:configuration', '--directory=models/iris', '--data=data/iris.csv', '--trials=3', '--no-interactive'], env());
     assert.equal(g.code, 0, g.output);
     assert.match(g.output, /label: column "species" \(index 4\); task: classification, 3 classes/);
     assert.match(g.output, /data: referenced where it is \(data\/iris\.csv\), not copied/);
-    const t = ws.nx(['run', 'iris:tune', '--trials=3'], env());
+    const t = ws.nx(['run', 'iris:tune'], env());
     assert.equal(t.code, 0, t.output);
     const best = readBest(ws.path('dist/hpo/iris/tune'));
     assert.equal(best.metric, 'val_accuracy');

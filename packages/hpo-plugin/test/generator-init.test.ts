@@ -41,6 +41,13 @@ test('keeps an existing registration with its options, and other plugins', async
   assert.deepEqual(readNxJson(tree)!.plugins, ['@nx/js', { plugin: '@nx-hpo/plugin', options: { tuneTargetName: 'search' } }]);
 });
 
+test('a workspace without nx.json gets one', async () => {
+  const tree = createTreeWithEmptyWorkspace();
+  tree.delete('nx.json');
+  await initGenerator(tree, quiet);
+  assert.deepEqual(readJson(tree, 'nx.json'), { $schema: './node_modules/nx/schemas/nx-schema.json', plugins: ['@nx-hpo/plugin'] });
+});
+
 test('custom target names register the plugin with options', async () => {
   const tree = createTreeWithEmptyWorkspace();
   await initGenerator(tree, { ...quiet, tuneTargetName: 'hpo', trainTargetName: 'fit' });

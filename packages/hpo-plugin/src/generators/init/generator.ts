@@ -13,6 +13,7 @@ import {
   logger,
   readNxJson,
   updateNxJson,
+  writeJson,
   type GeneratorCallback,
   type NxJsonConfiguration,
   type Tree,
@@ -47,7 +48,9 @@ export function registerPlugin(tree: Tree, options: Pick<InitGeneratorSchema, 't
   const entry: PluginEntry =
     tune === 'tune' && train === 'train' ? PLUGIN_NAME : { plugin: PLUGIN_NAME, options: { tuneTargetName: tune, trainTargetName: train } };
   nxJson.plugins = [...plugins, entry];
-  updateNxJson(tree, nxJson);
+  // updateNxJson only updates an nx.json that exists; a workspace with only package.json gets one.
+  if (tree.exists('nx.json')) updateNxJson(tree, nxJson);
+  else writeJson(tree, 'nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json', ...nxJson });
   return true;
 }
 
