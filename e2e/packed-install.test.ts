@@ -115,6 +115,10 @@ describe('packed install: npm pack → fresh workspace → init → configuratio
     const pkg = JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8'));
     assert.equal(pkg.devDependencies['@tensorflow/tfjs'], '4.22.0');
     assert.equal(pkg.devDependencies['@tensorflow/tfjs-backend-wasm'], '4.22.0');
+    // Again, as `nx add` runs it: nothing changes.
+    const files = ['nx.json', '.gitignore', 'package.json'].map((f) => readFileSync(join(ws, f), 'utf8'));
+    ok(nx('g', '@nx-hpo/plugin:init', '--keepExistingVersions', '--no-interactive'), 'init again');
+    assert.deepEqual(['nx.json', '.gitignore', 'package.json'].map((f) => readFileSync(join(ws, f), 'utf8')), files);
   });
 
   test('configuration on a CSV from outside (label inferred), tune reaches val_accuracy >= 0.9, train', (t) => {

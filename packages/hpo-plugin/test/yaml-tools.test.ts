@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parseDocument } from 'yaml';
+import type { ParamValue } from '@nx-hpo/optimizers';
 import { loadTuneConfig, parseTuneConfig, resolveTrial } from '../src/config';
 import { configurationGenerator } from '../src/generators/configuration/generator';
 import { IRIS_CSV, regressionCsv, writeTreeToDisk } from './generator-helpers';
@@ -52,10 +53,10 @@ test('every example parses as plain YAML 1.2, and loads with the same typed plac
 });
 
 /** A value inside a space parameter's range, for resolving templates. */
-function sample(p: unknown): unknown {
-  const q = p as { type: string; low?: number; high?: number; choices?: unknown[]; values?: unknown[] };
-  if (q.values) return q.values[0];
-  if (q.type === 'categorical') return q.choices![0];
+function sample(p: unknown): ParamValue {
+  const q = p as { type: string; low?: number; high?: number; choices?: ParamValue[]; values?: ParamValue[] };
+  if (q.values) return q.values[0]!;
+  if (q.type === 'categorical') return q.choices![0]!;
   if (q.type === 'int') return Math.round(q.low!);
   return q.low!;
 }
