@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, meanPredictorMae, moonsCsv, readBest, regressionTsv } from './generate-then-tune';
@@ -42,17 +42,19 @@ describe('configuration generator, then tune', () => {
     assert.ok(existsSync(ws.path('dist/hpo/iris/train/model.json')));
   });
 
-  test('an unseen classification CSV from outside the workspace, label by name: copied, val_accuracy >= 0.85', (t0) => {
+  test('an unseen classification CSV from outside the workspace, label by name: copied into the project', () => {
+    // (packed-install.test.ts tunes this kind of file; here only what the generator writes.)
     const csv = join(outside, 'moons.csv');
     writeFileSync(csv, moonsCsv());
     const g = ws.nx(['g', '@nx-hpo/plugin:config', '--directory=models/moons', `--data=${csv}`, '--label=moon', '--no-interactive'], env());
     assert.equal(g.code, 0, g.output);
     assert.match(g.output, /data: copied to models\/moons\/data\/moons\.csv/);
-    const t = ws.nx(['run', 'moons:tune', '--trials=3'], env());
-    assert.equal(t.code, 0, t.output);
-    const best = readBest(ws.path('dist/hpo/moons/tune'));
-    t0.diagnostic(`moons best val_accuracy ${best.value}`);
-    assert.ok(best.value >= 0.85, `best val_accuracy ${best.value}`);
+    assert.match(g.output, /label: column "moon" \(index 1\); task: classification, 2 classes/);
+    assert.equal(readFileSync(ws.path('models/moons/data/moons.csv'), 'utf8'), moonsCsv());
+    const show = ws.nx(['show', 'project', 'moons', '--json'], env());
+    assert.equal(show.code, 0, show.output);
+    const targets = JSON.parse(show.stdout).targets;
+    assert.ok(targets.tune.inputs.includes('{projectRoot}/data/moons.csv'), 'the copied data is an input of the inferred tune target');
   });
 
   test('an unseen regression TSV without a header: task inferred, val_mae well below the mean predictor', (t0) => {

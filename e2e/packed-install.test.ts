@@ -81,7 +81,7 @@ describe('packed install: npm pack → fresh workspace → init → configuratio
   });
 
   test(`npm install nx@${nxVersion} and the two tarballs from the registry, nothing linked`, () => {
-    ok(run(npm, ['install', '--save-dev', '--save-exact', '--no-audit', '--no-fund', `nx@${nxVersion}`, optimizers.file, plugin.file], ws), 'npm install');
+    ok(run(npm, ['install', '--save-dev', '--save-exact', '--prefer-offline', '--no-audit', '--no-fund', `nx@${nxVersion}`, optimizers.file, plugin.file], ws), 'npm install');
     const lock = JSON.parse(readFileSync(join(ws, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { link?: boolean; resolved?: string; integrity?: string; version?: string }>;
     };

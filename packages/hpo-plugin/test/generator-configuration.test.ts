@@ -138,6 +138,14 @@ describe('configuration generator: what it writes', () => {
     assert.match(tree.read('p/tune.yaml', 'utf-8')!, /^data:/m);
   });
 
+  test('the same command again with --force rewrites the tune.yaml of the project it created', async () => {
+    const tree = workspace({ 'd/iris.csv': IRIS });
+    await generate(tree, { directory: 'models/iris', data: 'd/iris.csv' });
+    await generate(tree, { directory: 'models/iris', data: 'd/iris.csv', trials: 5, force: true });
+    assert.match(tree.read('models/iris/tune.yaml', 'utf-8')!, /trials: 5,/);
+    assert.equal(readProjectConfiguration(tree, 'iris').root, 'models/iris');
+  });
+
   test('the space grows with the data', () => {
     const small = planSearch(150, 4);
     const large = planSearch(50_000, 30);
@@ -216,6 +224,12 @@ describe('configuration generator: bad input gets one line and changes nothing',
       files: { 'iris.csv': IRIS, 'p/project.json': '{"name":"p"}', 'p/tune.yaml': 'keep me' },
       options: { project: 'p', data: 'iris.csv' },
       message: /^p\/tune\.yaml already exists: pass --force to overwrite it$/,
+    },
+    {
+      name: 'the same --directory again without --force',
+      files: { 'iris.csv': IRIS, 'models/iris/project.json': '{"name":"iris"}' },
+      options: { directory: 'models/iris', data: 'iris.csv' },
+      message: /^--directory: models\/iris is already the project "iris": use --project=iris \(or --force to rewrite its tune\.yaml\)$/,
     },
     { name: 'no such project', files: { 'iris.csv': IRIS }, options: { project: 'ghost', data: 'iris.csv' }, message: /^--project: no project named "ghost"/ },
     { name: 'neither --project nor --directory', files: { 'iris.csv': IRIS }, options: { data: 'iris.csv' }, message: /^give --directory=<folder>/ },

@@ -114,7 +114,11 @@ function resolveTarget(tree: Tree, o: ConfigurationGeneratorSchema): Target {
   }
   const projectName = o.name ?? basename(root);
   for (const [name, config] of projects) {
-    if (normalizePath(config.root) === root) fail(`--directory: ${root} is already the project "${name}": use --project=${name}`);
+    if (normalizePath(config.root) === root) {
+      // Re-running the same command with --force rewrites the tune.yaml of the project it made.
+      if (o.force) return { projectName: name, root, create: false };
+      fail(`--directory: ${root} is already the project "${name}": use --project=${name} (or --force to rewrite its tune.yaml)`);
+    }
     if (name === projectName) fail(`a project named "${projectName}" already exists (in ${config.root}): choose another --name, or use --project=${name}`);
   }
   if (tree.exists(join(root, 'project.json')) || tree.exists(join(root, 'package.json'))) {
