@@ -161,6 +161,21 @@ describe('configuration generator: what it writes', () => {
     }
   });
 
+  test('the bundled digits data (gzip, no header, 64 features, digits 0-9): classification, and it loads', async () => {
+    const digits = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'digits-mlp', 'data', 'digits.csv.gz'));
+    const tree = workspace({ 'data/digits.csv.gz': digits });
+    await generate(tree, { directory: 'models/digits', data: 'data/digits.csv.gz' });
+    const doc = parseYaml(tree.read('models/digits/tune.yaml', 'utf-8')!);
+    assert.equal(doc.data.header, false);
+    assert.equal(doc.data.label, -1);
+    assert.equal(doc.data.task, 'classification');
+    assert.deepEqual(doc.model.layers.at(-1), { dense: { units: 10, activation: 'softmax' } });
+    assert.deepEqual(doc.space.units, { type: 'int', low: 16, high: 128, log: true });
+    const { dataset } = loadGenerated(tree, 'models/digits/tune.yaml');
+    assert.equal(dataset.numFeatures, 64);
+    assert.equal(dataset.nTrain + dataset.nVal, 1797);
+  });
+
   test('header detection', () => {
     assert.equal(detectHeader([['a', 'b'], ['1', '2']]), true);
     assert.equal(detectHeader([['1', '2'], ['3', '4']]), false);

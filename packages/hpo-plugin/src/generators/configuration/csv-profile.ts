@@ -140,10 +140,10 @@ export function profileCsv(text: string, file: string, options: ProfileOptions):
     taskReason = `the label "${labelName}" holds text`;
   } else if (labels.every((l) => Number.isInteger(Number(l))) && distinct <= MAX_INFERRED_CLASSES) {
     task = 'classification';
-    taskReason = `the label "${labelName}" holds ${distinct} distinct whole numbers (--task=regression to treat them as quantities)`;
+    taskReason = `the label "${labelName}" holds ${distinct} distinct whole numbers; --task=regression treats them as quantities`;
   } else {
     task = 'regression';
-    taskReason = `the label "${labelName}" holds ${distinct} distinct numbers (--task=classification to treat them as classes)`;
+    taskReason = `the label "${labelName}" holds ${distinct} distinct numbers; --task=classification treats them as classes`;
   }
 
   const profile: CsvProfile = { delimiter, header, columns, rows: data.length, labelIndex, labelName, features: width - 1, task, taskReason };
