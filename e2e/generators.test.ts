@@ -18,6 +18,7 @@ describe('configuration generator, then tune', () => {
   before(() => {
     ws = new TempWorkspace('nx-hpo-gen');
     ws.copy('e2e/fixtures/iris.csv', 'data/iris.csv');
+    ws.write('.prettierrc', '{}\n'); // prettier is the workspace's formatter: formatFiles and nx format:check use it
     outside = mkdtempSync(join(tmpdir(), 'nx-hpo-csv-'));
   });
   after(() => {
@@ -31,6 +32,12 @@ describe('configuration generator, then tune', () => {
     assert.equal(g.code, 0, g.output);
     assert.match(g.output, /label: column "species" \(index 4\); task: classification, 3 classes/);
     assert.match(g.output, /data: referenced where it is \(data\/iris\.csv\), not copied/);
+    // What `nx format:check` says about the generated file, and about the unquoted placeholder form.
+    const fmt = ws.nx(['format:check', '--files=models/iris/tune.yaml'], env());
+    assert.equal(fmt.code, 0, fmt.output);
+    ws.write('models/iris/unquoted.yaml', 'model: { units: ${units} }\n');
+    assert.notEqual(ws.nx(['format:check', '--files=models/iris/unquoted.yaml'], env()).code, 0, 'nx format:check rejects the unquoted form');
+    rmSync(ws.path('models/iris/unquoted.yaml'));
     const t = ws.nx(['run', 'iris:tune'], env());
     assert.equal(t.code, 0, t.output);
     const best = readBest(ws.path('dist/hpo/iris/tune'));
