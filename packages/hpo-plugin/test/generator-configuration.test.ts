@@ -146,6 +146,14 @@ describe('configuration generator: what it writes', () => {
     assert.equal(readProjectConfiguration(tree, 'iris').root, 'models/iris');
   });
 
+  test('run from a subfolder: --data and --directory are relative to it, as with Nx generators', async (t) => {
+    const tree = workspace({ 'apps/sub/iris.csv': IRIS });
+    t.mock.method(process, 'cwd', () => join(tree.root, 'apps', 'sub'));
+    await generate(tree, { directory: 'models/a', data: 'iris.csv' });
+    assert.equal(readProjectConfiguration(tree, 'a').root, 'apps/sub/models/a');
+    assert.equal(parseYaml(tree.read('apps/sub/models/a/tune.yaml', 'utf-8')!).data.path, '../../iris.csv');
+  });
+
   test('the space grows with the data', () => {
     const small = planSearch(150, 4);
     const large = planSearch(50_000, 30);

@@ -7,7 +7,7 @@
  * generator throws an Error whose message is one line, which Nx prints.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, posix, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   addProjectConfiguration,
@@ -64,9 +64,15 @@ function normalizeOptions(options: ConfigurationGeneratorSchema): ConfigurationG
   return o;
 }
 
-/** Finds the CSV: relative to the workspace root, then to the current folder; or absolute. */
+/** The current folder relative to the workspace root ('' at the root, or when outside it), as Nx's generators use it. */
+function cwdInWorkspace(tree: Tree): string {
+  const rel = normalizePath(relative(tree.root, process.cwd()));
+  return rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? '' : rel;
+}
+
+/** Finds the CSV: relative to the current folder, then to the workspace root; or absolute. */
 function readDataFile(tree: Tree, given: string): DataFile {
-  const candidates = isAbsolute(given) ? [given] : [join(tree.root, given), resolve(process.cwd(), given)];
+  const candidates = isAbsolute(given) ? [given] : [...new Set([join(tree.root, cwdInWorkspace(tree), given), join(tree.root, given)])];
   for (const abs of candidates) {
     const rel = normalizePath(relative(tree.root, abs));
     const inside = rel !== '' && !rel.startsWith('../') && rel !== '..' && !isAbsolute(rel);
@@ -79,7 +85,8 @@ function readDataFile(tree: Tree, given: string): DataFile {
       return { ...(inside ? { inWorkspace: rel } : {}), absolute: abs, bytes: readFileSync(abs), shown: inside ? rel : abs };
     }
   }
-  const where = isAbsolute(given) ? '' : ` (looked in ${tree.root}${resolve(process.cwd()) !== resolve(tree.root) ? ` and ${process.cwd()}` : ''})`;
+  const cwd = cwdInWorkspace(tree);
+  const where = isAbsolute(given) ? '' : cwd === '' ? '' : ` (looked in ${cwd} and the workspace root)`;
   return fail(`--data: no such file: ${given}${where}`);
 }
 
@@ -108,9 +115,11 @@ function resolveTarget(tree: Tree, o: ConfigurationGeneratorSchema): Target {
     }
     return { projectName: o.project, root: config.root === '.' ? '' : normalizePath(config.root), create: false };
   }
-  const root = normalizePath(o.directory!).replace(/^\.\/+/, '').replace(/\/+$/, '');
-  if (root === '' || root === '.' || root.startsWith('../') || isAbsolute(root)) {
-    fail(`--directory must be a folder inside the workspace, relative to its root (got "${o.directory}")`);
+  // Relative to the current folder, as with Nx's own generators (the workspace root when run there).
+  const given = normalizePath(o.directory!);
+  const root = isAbsolute(given) ? given : posix.normalize(posix.join(cwdInWorkspace(tree) || '.', given)).replace(/\/+$/, '');
+  if (root === '' || root === '.' || root === '..' || root.startsWith('../') || isAbsolute(root)) {
+    fail(`--directory must be a folder inside the workspace, relative to the current folder (got "${o.directory}")`);
   }
   const projectName = o.name ?? basename(root);
   for (const [name, config] of projects) {

@@ -1,9 +1,9 @@
 export interface ConfigurationGeneratorSchema {
-  /** The CSV file (.csv, .tsv, .csv.gz): relative to the workspace root or the current folder, or absolute. */
+  /** The CSV file (.csv, .tsv, .csv.gz): relative to the current folder or the workspace root, or absolute. */
   data: string;
   /** An existing project to add the tune.yaml to. */
   project?: string;
-  /** A folder (relative to the workspace root) for a new project holding the tune.yaml. */
+  /** A folder (relative to the current folder) for a new project holding the tune.yaml. */
   directory?: string;
   /** Name of the new project (with --directory); default: the folder's last segment. */
   name?: string;
