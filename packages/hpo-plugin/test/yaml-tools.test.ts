@@ -72,20 +72,22 @@ test('every ```yaml block in the README parses as YAML 1.2 and is prettier-forma
   }
 });
 
-test('quoted and unquoted placeholders load the same; prettier rejects only the unquoted one', async () => {
-  const quoted = readFileSync(join(EXAMPLES, 'tune.yaml'), 'utf8');
-  const unquoted = quoted.replace(/"(\$\{[A-Za-z0-9_]+\})"/g, '$1');
-  assert.notEqual(unquoted, quoted);
-  const file = join(EXAMPLES, 'tune.yaml');
-  const a = parseTuneConfig(quoted, file);
-  const b = parseTuneConfig(unquoted, file);
-  assert.deepEqual(a.model, b.model);
-  assert.deepEqual(a.training, b.training);
-  const params = { units: 64, activation: 'relu', dropout: 0.1, batchSize: 32, optimizer: 'adam', lr: 0.01 };
-  assert.deepEqual(resolveTrial(a, params), resolveTrial(b, params));
+test('quoting changed nothing the loader sees: each example loads as its unquoted form did; prettier rejects only the unquoted one', async () => {
   const prettier = await import('prettier');
-  assert.equal(await prettier.check(quoted, { parser: 'yaml' }), true);
-  await assert.rejects(() => prettier.check(unquoted, { parser: 'yaml' }), /Unexpected flow-map-start/);
+  for (const file of exampleFiles) {
+    const quoted = readFileSync(file, 'utf8');
+    const unquoted = quoted.replace(/"(\$\{[A-Za-z0-9_]+\})"/g, '$1');
+    assert.notEqual(unquoted, quoted, file);
+    const a = parseTuneConfig(quoted, file);
+    const b = parseTuneConfig(unquoted, file);
+    for (const key of ['data', 'model', 'training', 'space', 'objective', 'search', 'refs'] as const) assert.deepEqual(a[key], b[key], `${file}: ${key}`);
+    const params = Object.fromEntries(Object.keys(a.space).map((k) => [k, sample(a.space[k])]));
+    assert.deepEqual(resolveTrial(a, params), resolveTrial(b, params), file);
+    assert.equal(await prettier.check(quoted, { parser: 'yaml' }), true, file);
+    if (/\{[^}\n]*\$\{/.test(unquoted)) {
+      await assert.rejects(() => prettier.check(unquoted, { parser: 'yaml' }), /Unexpected flow-map-start/, file);
+    }
+  }
 });
 
 test('the configuration generator writes files prettier --check and YAML 1.2 accept (classification, regression, grid)', async () => {
