@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, readNxJson, updateNxJson, writeJson } from '@nx/devkit';
+import { logger, readJson, readNxJson, updateNxJson, writeJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { initGenerator } from '../src/generators/init/generator';
 
@@ -20,6 +20,19 @@ test('registers the plugin, ignores the store and adds the tfjs packages at our 
   assert.equal(pkg.devDependencies['@tensorflow/tfjs'], ownDeps['@tensorflow/tfjs']);
   assert.equal(pkg.devDependencies['@tensorflow/tfjs-backend-wasm'], ownDeps['@tensorflow/tfjs-backend-wasm']);
   assert.match(ownDeps['@tensorflow/tfjs']!, /^\d+\.\d+\.\d+$/, 'an exact version');
+});
+
+test('says what it did and, after installing, the next step', async (t) => {
+  const lines: string[] = [];
+  t.mock.method(logger, 'info', (m: string) => lines.push(m));
+  const tree = createTreeWithEmptyWorkspace();
+  const done = await initGenerator(tree, quiet);
+  assert.ok(lines.includes('@nx-hpo/plugin: registered in nx.json'));
+  assert.ok(lines.includes('@nx-hpo/plugin: added .nx-hpo (the trial store) to .gitignore'));
+  assert.ok(lines.some((l) => /^@nx-hpo\/plugin: added @tensorflow\/tfjs@\d/.test(l)));
+  assert.ok(!lines.some((l) => l.startsWith('Next:')), 'the next step comes after the install');
+  await done();
+  assert.equal(lines.at(-1), 'Next: nx g @nx-hpo/plugin:configuration --directory=models/<name> --data=<file.csv>  (then: nx run <name>:tune)');
 });
 
 test('is idempotent: a second run changes nothing', async () => {
