@@ -8,9 +8,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { assertOneLineError, meanPredictorMae, moonsCsv, readBest, regressionTsv } from './generate-then-tune';
 import { TempWorkspace } from './workspace';
+
+/** Every file of the workspace with its content (Nx's own .nx folder and node_modules left out). */
+function files(dir: string, base = dir): Array<[string, string]> {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.name !== 'node_modules' && e.name !== '.nx')
+    .flatMap((e): Array<[string, string]> => {
+      const p = join(dir, e.name);
+      return e.isDirectory() ? files(p, base) : [[relative(base, p), readFileSync(p, 'utf8')]];
+    })
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
 
 describe('configuration generator, then tune', () => {
   let ws: TempWorkspace;
@@ -81,18 +92,25 @@ describe('configuration generator, then tune', () => {
   });
 
   test('bad input: one line from nx, non-zero exit, nothing written', () => {
-    const before = readdirSync(ws.root).sort();
+    ws.write('data/one-class.csv', 'x,y\n' + Array.from({ length: 30 }, (_, i) => `${i},yes`).join('\n') + '\n');
+    ws.write('data/few.csv', 'a,b,c\n1,2,x\n3,4,y\n5,6,z\n7,8,x\n9,1,y\n');
+    ws.writeJson('models/keep/project.json', { name: 'keep' });
+    ws.write('models/keep/tune.yaml', '# a tune.yaml the user wrote\n');
+    const before = files(ws.root);
     const cases: Array<[string[], RegExp]> = [
       [['--directory=models/a', '--data=data/nope.csv'], /--data: no such file: data\/nope\.csv/],
       [['--directory=models/a', '--data=data/iris.csv', '--label=specie'], /data\/iris\.csv: no column named "specie"; the columns are/],
-      [['--project=iris', '--data=data/iris.csv'], /models\/iris\/tune\.yaml already exists: pass --force to overwrite it/],
+      [['--directory=models/a', '--data=data/one-class.csv'], /data\/one-class\.csv: the label column "y" has one class only \("yes"\): classification needs at least 2/],
+      [['--directory=models/a', '--data=data/few.csv'], /data\/few\.csv: 5 data rows is too few: a stratified 20% validation split of 3 classes needs at least 15/],
+      [['--project=keep', '--data=data/iris.csv'], /models\/keep\/tune\.yaml already exists: pass --force to overwrite it/],
     ];
     for (const [args, message] of cases) {
       const r = ws.nx(['g', '@nx-hpo/plugin:configuration', ...args, '--no-interactive'], env());
       assert.notEqual(r.code, 0, r.output);
       assertOneLineError(r.output, message);
     }
-    assert.deepEqual(readdirSync(ws.root).sort(), before);
+    assert.deepEqual(files(ws.root), before, 'no file added or changed');
     assert.equal(existsSync(ws.path('models/a')), false);
+    assert.equal(readFileSync(ws.path('models/keep/tune.yaml'), 'utf8'), '# a tune.yaml the user wrote\n');
   });
 });
