@@ -184,6 +184,19 @@ describe('configuration generator: what it writes', () => {
     assert.equal(dataset.nTrain + dataset.nVal, 1797);
   });
 
+  test('odd headers: a repeated label name is written by index, a multi-line one quoted; both files load', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},${(i * 7) % 5},${i % 2 ? 'a' : 'b'}`).join('\n');
+    const tree = workspace({ 'dup.csv': `x,y,x\n${rows}\n`, 'nl.csv': `x,y,"the\nlabel"\n${rows}\n` });
+    await generate(tree, { directory: 'dup', data: 'dup.csv' });
+    await generate(tree, { directory: 'nl', data: 'nl.csv' });
+    assert.equal(parseYaml(tree.read('dup/tune.yaml', 'utf-8')!).data.label, -1, 'a repeated name cannot identify the column');
+    assert.equal(parseYaml(tree.read('nl/tune.yaml', 'utf-8')!).data.label, 'the\nlabel', 'a quoted multi-line name can');
+    for (const p of ['dup/tune.yaml', 'nl/tune.yaml']) {
+      const { dataset } = loadGenerated(tree, p);
+      assert.deepEqual(dataset.classes, ['a', 'b'], p);
+    }
+  });
+
   test('header detection', () => {
     assert.equal(detectHeader([['a', 'b'], ['1', '2']]), true);
     assert.equal(detectHeader([['1', '2'], ['3', '4']]), false);

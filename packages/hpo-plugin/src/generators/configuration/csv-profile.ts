@@ -19,6 +19,8 @@ export interface CsvProfile {
   rows: number;
   labelIndex: number;
   labelName: string;
+  /** The label's header name identifies it (present, not blank, not repeated): the YAML can name it. */
+  labelByName: boolean;
   features: number;
   task: Task;
   /** Why the task is what it is (given, or how it was inferred). */
@@ -146,7 +148,9 @@ export function profileCsv(text: string, file: string, options: ProfileOptions):
     taskReason = `the label "${labelName}" holds ${distinct} distinct numbers; --task=classification treats them as classes`;
   }
 
-  const profile: CsvProfile = { delimiter, header, columns, rows: data.length, labelIndex, labelName, features: width - 1, task, taskReason };
+  const headerName = header ? all[0]![labelIndex]!.trim() : '';
+  const labelByName = headerName !== '' && all[0]!.filter((h) => h.trim() === headerName).length === 1;
+  const profile: CsvProfile = { delimiter, header, columns, rows: data.length, labelIndex, labelName, labelByName, features: width - 1, task, taskReason };
   if (task === 'regression') {
     const bad = labels.findIndex((l) => !isNumber(l));
     if (bad >= 0) throw new Error(`${file}:${lineOf(bad)}: label "${labels[bad]}" in column "${labelName}" is not a number: regression needs numeric labels`);

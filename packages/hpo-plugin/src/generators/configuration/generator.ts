@@ -188,9 +188,9 @@ export async function configurationGenerator(tree: Tree, options: ConfigurationG
   };
 }
 
-/** The label by name when the file has a header (readable), else by index: as given, or -1 for the default last column. */
+/** The label by name when the header names it (readable), else by index: as given, or -1 for the default last column. */
 function labelAsWritten(p: CsvProfile, given: string | number | undefined): string | number {
-  if (p.header) return p.labelName;
+  if (p.labelByName) return p.labelName;
   if (given !== undefined && /^-?\d+$/.test(String(given).trim())) return Number(String(given).trim());
   return p.labelIndex === p.columns.length - 1 ? -1 : p.labelIndex;
 }

@@ -109,6 +109,11 @@ function spaceLines(plan: SearchPlan, grid: boolean): string[] {
   ];
 }
 
+/** Text for a YAML comment: one line. */
+function commentText(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
+
 export function renderTuneYaml(o: TuneYamlInput): string {
   const { profile: p, plan } = o;
   const classification = p.task === 'classification';
@@ -127,8 +132,8 @@ export function renderTuneYaml(o: TuneYamlInput): string {
     : `  validation: { split: ${VALIDATION_SPLIT}, seed: 0 }`;
   const lines = [
     `# yaml-language-server: $schema=${o.schemaPath}`,
-    `# Written by nx g @nx-hpo/plugin:configuration for ${o.dataSource}`,
-    `# ${p.rows} rows, ${p.features} features, label "${p.labelName}": ${what}.`,
+    `# Written by nx g @nx-hpo/plugin:configuration for ${commentText(o.dataSource)}`,
+    `# ${p.rows} rows, ${p.features} features, label "${commentText(p.labelName)}": ${what}.`,
     `# Search: nx run ${o.projectName}:tune   Train the best: nx run ${o.projectName}:train`,
     'data:',
     `  path: ${yamlString(o.dataPath)}`,
