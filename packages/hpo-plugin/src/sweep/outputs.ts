@@ -26,6 +26,11 @@ export interface TrialRecord {
   epochs: number;
   /** The objective at each epoch the trial reported. */
   curve: number[];
+  /** Trained trials: when training started and ended, in ms since the sweep started (report timeline). */
+  startMs?: number;
+  endMs?: number;
+  /** Trained trials: the worker slot (0-based) that trained it. */
+  slot?: number;
 }
 
 export interface BestRecord {
@@ -37,7 +42,7 @@ export interface BestRecord {
   metrics: Record<string, number>;
 }
 
-const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'study.json', 'best-model'];
+const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'report.html', 'study.json', 'best-model'];
 
 export class SweepOutputs {
   constructor(readonly dir: string) {}

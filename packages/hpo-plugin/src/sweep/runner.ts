@@ -26,6 +26,8 @@ import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
 import type { TrialTaskResult } from './worker';
+import { HtmlReportWriter } from '../report/writer';
+import type { SweepProgress } from './status';
 
 export interface Shard {
   /** 1-based, as in `--shard=2/3`. */
@@ -49,6 +51,10 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /** report.html: the study's name (e.g. `app:tune`) and the command that trains given params. */
+  report?: { name: string; train?: string };
+  /** Live progress (the TTY status block): trial starts, per-epoch values, finishes. */
+  progress?: SweepProgress;
 }
 
 export interface SweepResult {
@@ -115,6 +121,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const paramNames = Object.keys(config.space);
   const outputs = new SweepOutputs(opts.outputDir);
   outputs.reset();
+  const html = new HtmlReportWriter(
+    opts.outputDir,
+    { name: opts.report?.name ?? config.file, algorithm: search.algorithm, metric: objective.metric, direction: objective.direction, space: config.space, train: opts.report?.train, planned: total },
+    log,
+  );
 
   const records: TrialRecord[] = [];
   let best: BestRecord | undefined;
@@ -149,6 +160,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       }
     }
     log(progressLine(r, records.length, total, best, objective.metric, Date.now() - started));
+    opts.progress?.trialFinished(r.id, records.length, best && { trial: best.trial, value: best.value });
+    html.update(records);
   };
 
   /** The stored result of a trial, as a record, or undefined when it must be trained. */
@@ -240,14 +253,18 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let warnedBackend = false;
 
-  const finishTrained = (t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number) => {
+  /** Worker slots free for the timeline (lowest first), and when each trained trial started and ended. */
+  const freeSlots = Array.from({ length: pool.size }, (_, i) => i);
+  const takeSlot = () => (freeSlots.sort((a, b) => a - b).shift() ?? 0);
+  const finishTrained = (t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number, slot: number) => {
+    const timing = { startMs: Date.now() - started - wallMs, endMs: Date.now() - started, slot };
     if (outcome instanceof Error || !outcome.ok) {
       const error = outcome instanceof Error ? outcome.message : outcome.userError;
       if (!(outcome instanceof Error)) userError ??= outcome.userError;
       if (outcome instanceof Error) {
         keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
       }
-      const failed: TrialRecord = { id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] };
+      const failed: TrialRecord = { id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [], ...timing };
       tell(failed);
       record(failed, () => undefined);
       return;
@@ -268,7 +285,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const model = outcome.model;
     const history = outcome.history as unknown as Array<Record<string, number>>;
     const epochs = history.length - outcome.resumedFrom;
-    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs, curve: curveOf(history, objective.metric) };
+    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs, curve: curveOf(history, objective.metric), ...timing };
     tell(done);
     record(done, () => model);
   };
@@ -292,13 +309,18 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         }
         if (shardSkips(t.id)) continue; // another shard trains it
         const t0 = Date.now();
+        const slot = takeSlot();
+        opts.progress?.trialStarted(t.id, t.params, slot);
         // Each epoch's objective goes to the study, which may prune the trial there and then.
-        const reports = pruning
-          ? openReportChannel((step, value) => {
-              study.report(t.id, step, value);
-              return study.shouldPrune(t.id);
-            })
-          : undefined;
+        const reports =
+          pruning || opts.progress
+            ? openReportChannel((step, value) => {
+                opts.progress?.epoch(t.id, step, value);
+                if (!pruning) return false;
+                study.report(t.id, step, value);
+                return study.shouldPrune(t.id);
+              })
+            : undefined;
         // A trial an earlier run pruned continues from where it stopped, and one trained before
         // with a smaller epoch budget from where that ended: not from scratch.
         const resumeFrom =
@@ -310,12 +332,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
             abort.signal,
           )
           .then(
-            (r) => finishTrained(t, keys, r, Date.now() - t0),
+            (r) => finishTrained(t, keys, r, Date.now() - t0, slot),
             (e: unknown) => {
-              if (!abort.signal.aborted) finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+              if (!abort.signal.aborted) finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, slot);
             },
           )
           .finally(() => {
+            freeSlots.push(slot);
             reports?.close();
             running.delete(task);
           });
@@ -338,6 +361,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     await opts.remote?.flush();
     outputs.writeCsv(records, paramNames);
     outputs.writeStudy(study.toJSON());
+    html.finish(records, records.length >= total);
   }
 
   const board = leaderboard(records, objective.direction, objective.metric, paramNames);
