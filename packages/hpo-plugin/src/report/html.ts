@@ -100,7 +100,8 @@ svg{display:block;width:100%;height:auto;overflow:visible;font-size:11px;font-fa
 svg text{fill:var(--fg)}svg .axis line,svg .axis path{stroke:#8a939e;stroke-width:1;fill:none}svg .grid line{stroke:#eef0f3}
 svg .label{fill:var(--muted);font-size:11px}svg .title{font-weight:600;font-size:12px}
 .mark{cursor:pointer}.dim{opacity:.06!important}.mark.hi{stroke:#000!important;stroke-width:2px!important;opacity:1!important}
-.brush{fill:rgba(0,114,178,.15);stroke:#0072B2}.brush-area{fill:transparent;cursor:crosshair}
+.brush{fill:rgba(0,114,178,.15);stroke:#0072B2}
+.plot{position:relative}.plot>canvas,.plot>svg.over{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none}.brush-area{fill:transparent;cursor:crosshair}
 #tooltip{position:fixed;z-index:10;pointer-events:none;background:#1b1f24;color:#fff;padding:6px 8px;border-radius:6px;font-size:12px;max-width:360px;box-shadow:0 2px 8px rgba(0,0,0,.25)}
 #tooltip b{color:#fde725}#tooltip table{border-collapse:collapse}#tooltip td{padding:0 6px 0 0}
 .best{display:grid;grid-template-columns:auto 1fr;gap:4px 14px;align-items:start}

@@ -95,9 +95,13 @@ function coordinates(p: ParamAxis, trials: readonly ImportanceTrial[]): { coords
   return { coords, size: GRID };
 }
 
+/** The share of uniform density mixed into every estimate, so no grid cell has zero density. */
+const PRIOR = 0.01;
+
 /**
  * A discrete density over the parameter's grid: a Gaussian kernel per trial with Scott's bandwidth
- * (categories: counts), plus one pseudo-trial spread uniformly so no cell has zero density.
+ * (categories: counts), mixed with a little uniform density. The mix is a fixed share, not a
+ * pseudo-trial, so two groups of trials with the same spread get the same density whatever their sizes.
  */
 export function density(p: ParamAxis, coords: readonly number[], size: number): number[] {
   const cells = new Array<number>(size).fill(0);
@@ -109,8 +113,8 @@ export function density(p: ParamAxis, coords: readonly number[], size: number): 
     const sd = Math.sqrt(coords.reduce((s, c) => s + (c - mean) ** 2, 0) / n);
     const step = 1 / (size - 1);
     const h = Math.max(step, 1.059 * sd * n ** -0.2);
+    const w = new Array<number>(size);
     for (const c of coords) {
-      const w = new Array<number>(size);
       let sum = 0;
       for (let i = 0; i < size; i++) {
         const z = (i * step - c) / h;
@@ -121,8 +125,8 @@ export function density(p: ParamAxis, coords: readonly number[], size: number): 
       for (let i = 0; i < size; i++) cells[i] = (cells[i] as number) + (w[i] as number) / sum;
     }
   }
-  const total = coords.length + 1;
-  return cells.map((c) => (c + 1 / size) / total);
+  const n = coords.length;
+  return cells.map((c) => (n > 0 ? (1 - PRIOR) * (c / n) : 0) + (n > 0 ? PRIOR : 1) / size);
 }
 
 /** sum p_all * (p_top / p_all - 1)^2 over the grid. */

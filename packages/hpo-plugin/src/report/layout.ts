@@ -108,8 +108,10 @@ export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9',
 /** Viridis (perceptually uniform, colour-blind-safe) at 9 stops, interpolated. */
 const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
 
+/** Viridis at t in [0, 1], quantised to 1/128 (invisible, and it lets a canvas batch equal colours). */
 export function viridis(t: number): string {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const q = Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 128) / 128;
+  const x = q * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
   const f = x - i;
   const a = hex(VIRIDIS[i] as string);

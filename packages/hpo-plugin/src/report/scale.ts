@@ -66,7 +66,7 @@ export function formatNumber(v: number, step?: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(step !== undefined ? 1 : 3).replace(/\.0e/, 'e').replace('e+', 'e');
+  if (a >= 1e5 || a < 1e-3) return Number(v.toPrecision(step !== undefined ? 2 : 4)).toExponential().replace('e+', 'e');
   if (step !== undefined && step > 0) {
     const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
     return v.toFixed(Math.min(10, decimals));
@@ -129,7 +129,8 @@ export function logTicks(lo: number, hi: number, count = 5): number[] {
   let mults = [1];
   if (decades.filter((e) => inside(10 ** e)).length < count) mults = [1, 2, 5];
   const out: number[] = [];
-  const every = Math.max(1, Math.ceil(decades.length / Math.max(1, count)));
+  // Thin out only very long ranges; the axis drops labels that would overlap anyway.
+  const every = Math.max(1, Math.ceil(decades.length / Math.max(1, 2 * count)));
   for (const e of decades) {
     if (mults.length === 1 && (e - e0) % every !== 0) continue;
     for (const m of mults) {

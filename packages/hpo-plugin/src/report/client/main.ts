@@ -8,7 +8,9 @@ import { trainCommand, type ReportData, type ReportStudy, type ReportTrial } fro
 import { bestSoFar, binGrid, OKABE_ITO, plotArea, smallMultiples, utilisation, valueDomain, viridis, type Frame } from '../layout';
 import { extent, formatNumber, linearScale, paramScale, type ParamAxis, type Scale, type Value } from '../scale';
 import { axisBottom, axisLeft, esc, px, svgOpen } from './svg';
+import { crossPath, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
 
+const scriptStart = performance.now();
 const data = JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as ReportData;
 const trials = data.trials;
 const n = trials.length;
@@ -29,6 +31,22 @@ const studyColour = (t: ReportTrial) => OKABE_ITO[(t.study ?? 0) % OKABE_ITO.len
 /** Position of each trial in finish order within its study (the history's x). */
 const order = finishOrder();
 let selected: Uint8Array = new Uint8Array(n).fill(1);
+/** Above this many trials, marks go on canvases (`#svg` / `#canvas` in the URL force either). */
+const CANVAS_OVER = 2000;
+const useCanvas = location.hash.includes('canvas') || (!location.hash.includes('svg') && n > CANVAS_OVER);
+const layers: MarkLayer[] = [];
+
+/**
+ * A chart: SVG axes under the marks, `over` (lines, labels) above them. With canvases, the marks
+ * and `over` sit on layers above the SVG that let the pointer through to it (brushes).
+ */
+function plot(open: string, layer: MarkLayer, under: string, over = ''): string {
+  const k = layers.push(layer) - 1;
+  const count = new Set(layer.marks.map((m) => m.i)).size;
+  if (!useCanvas) return open.replace('<svg ', `<svg data-layer="${k}" data-marks="${count}" `) + under + layerSvg(layer) + over + '</svg>';
+  const viewBox = `viewBox="0 0 ${layer.width} ${layer.height}"`;
+  return `<div class="plot" data-layer="${k}" data-chart="${esc(layer.chart)}" data-marks="${count}">${open.replace(/ data-chart="[^"]*"/, '')}${under}</svg><canvas class="marks-canvas"></canvas><svg class="over" ${viewBox}>${over}</svg><canvas class="hi-canvas"></canvas></div>`;
+}
 
 function mergeParams(studies: ReportStudy[]): ParamAxis[] {
   const byName = new Map<string, ParamAxis>();
@@ -85,17 +103,14 @@ function failedLabel(x: number, y: number): string {
   return hasFailed ? `<text class="label" x="${px(x - 6)}" y="${px(y + 3.5)}" text-anchor="end">failed</text>` : '';
 }
 
-function cross(x: number, y: number, r: number): string {
-  return `M${px(x - r)},${px(y - r)}L${px(x + r)},${px(y + r)}M${px(x - r)},${px(y + r)}L${px(x + r)},${px(y - r)}`;
-}
-
-/** One mark: a dot for a value, a cross in the failed row for a failed trial. */
-function dot(i: number, x: number, y: number | undefined, failedY: number, fill: string, r: number): string {
+/** One mark: a dot for a value (a square when pruned, hollow when reused), a cross in the failed row for a failed trial. */
+function dot(layer: MarkLayer, i: number, x: number, y: number | undefined, failedY: number, fill: string, r: number): void {
   const t = trials[i] as ReportTrial;
-  if (y === undefined) return `<path class="mark" data-i="${i}" d="${cross(x, failedY, r)}" stroke="${STATE_COLOUR.failed}" stroke-width="1.5"/>`;
+  if (y === undefined) return layer.add({ k: 'cross', i, x, y: failedY, r, stroke: STATE_COLOUR.failed, sw: 1.5 });
   const hollow = t.reused && !compare;
-  const shape = t.state === 'pruned' ? `<rect class="mark" data-i="${i}" x="${px(x - r)}" y="${px(y - r)}" width="${px(2 * r)}" height="${px(2 * r)}"` : `<circle class="mark" data-i="${i}" cx="${px(x)}" cy="${px(y)}" r="${px(r)}"`;
-  return hollow ? `${shape} fill="#fff" stroke="${fill}" stroke-width="1.5"/>` : `${shape} fill="${fill}"/>`;
+  const paint = hollow ? { fill: '#fff', stroke: fill, sw: 1.5 } : { fill };
+  if (t.state === 'pruned') layer.add({ k: 'rect', i, x: x - r, y: y - r, w: 2 * r, h: 2 * r, ...paint });
+  else layer.add({ k: 'circle', i, x, y, r, ...paint });
 }
 
 const markRadius = n > 3000 ? 1.6 : n > 500 ? 2.4 : 3.5;
@@ -149,11 +164,12 @@ function historyView(): string {
   const perStudy = Math.max(1, ...order);
   const x = linearScale([1, Math.max(2, perStudy)], area.x);
   const { scale: y, failedY } = valueAxis(f);
-  let out = svgOpen(f.width, f.height, 'history', 'objective value per trial in finish order') + axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'trial, in finish order') + failedLabel(area.x[0], failedY);
-  let marks = '';
+  const open = svgOpen(f.width, f.height, 'history', 'objective value per trial in finish order');
+  const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'trial, in finish order') + failedLabel(area.x[0], failedY);
+  const layer = new MarkLayer('history', f.width, f.height);
   trials.forEach((t, i) => {
     const v = valueOf(t);
-    marks += dot(i, x.map(order[i] as number), v === undefined ? undefined : y.map(v), failedY, compare ? studyColour(t) : STATE_COLOUR[t.state], markRadius);
+    dot(layer, i, x.map(order[i] as number), v === undefined ? undefined : y.map(v), failedY, compare ? studyColour(t) : STATE_COLOUR[t.state], markRadius);
   });
   // Best-so-far per study: a step line through the complete trials.
   let lines = '';
@@ -172,7 +188,7 @@ function historyView(): string {
     if (prev !== undefined) d += `H${px(area.x[1])}`;
     if (d) lines += `<path d="${d}" fill="none" stroke="${compare ? OKABE_ITO[k % 8] : '#1b1f24'}" stroke-width="2" opacity="0.85"/>`;
   });
-  out += `<g>${marks}</g>${lines}</svg>`;
+  const out = plot(open, layer, under, lines);
   const legend = compare
     ? ''
     : `<div class="legend"><span><i style="background:${STATE_COLOUR.complete}"></i>complete</span><span><i style="background:${STATE_COLOUR.pruned};border-radius:0"></i>pruned (last value)</span><span style="color:${STATE_COLOUR.failed}">× failed</span><span><i style="border:1.5px solid ${STATE_COLOUR.complete};background:#fff"></i>reused from the store</span><span>— best so far</span></div>`;
@@ -211,30 +227,29 @@ function pcView(): string {
     vpos[i] = v === undefined ? area.y[0] - 4 : vs.map(v);
   });
   pcAxes.push({ name: data.metric, x: area.x[0] + (count - 1) * step, scale: vs, pos: vpos });
-  let out = svgOpen(f.width, f.height, 'parallel', 'parallel coordinates of parameters and objective');
-  const opacity = n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7;
-  let lines = `<g fill="none" stroke-width="${n > 2000 ? 0.6 : 1.2}" stroke-opacity="${opacity}">`;
+  const open = svgOpen(f.width, f.height, 'parallel', 'parallel coordinates of parameters and objective');
+  const layer = new MarkLayer('parallel', f.width, f.height, n > 2000 ? 0.6 : 1.2, n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7);
   for (let i = 0; i < n; i++) {
-    let d = '';
+    const pts: number[] = [];
     for (const a of pcAxes) {
       const y = a.pos[i] as number;
-      if (Number.isNaN(y)) continue;
-      d += `${d ? 'L' : 'M'}${px(a.x)},${px(y)}`;
+      if (!Number.isNaN(y)) pts.push(a.x, y);
     }
     const t = trials[i] as ReportTrial;
-    lines += `<path class="mark" data-i="${i}" d="${d}" stroke="${compare ? studyColour(t) : valueColour(valueOf(t))}"/>`;
+    layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(valueOf(t)) });
   }
-  out += lines + '</g>';
+  let out = '';
+  let under = '';
   pcAxes.forEach((a, k) => {
     out += `<g class="axis"><line x1="${px(a.x)}" x2="${px(a.x)}" y1="${px(area.y[0])}" y2="${px(area.y[1])}"/>`;
     for (const t of thinTicks(a.scale)) out += `<line x1="${px(a.x - 3)}" x2="${px(a.x)}" y1="${px(t.px)}" y2="${px(t.px)}"/><text x="${px(a.x - 5)}" y="${px(t.px + 3.5)}" text-anchor="end" style="paint-order:stroke;stroke:#fff;stroke-width:3px">${esc(t.label)}</text>`;
     const p = params[k];
     const unit = p ? (p.type === 'categorical' ? '' : p.log ? ' (log)' : '') : '';
     out += `<text class="title" x="${px(a.x)}" y="${px(area.y[1] - 10)}" text-anchor="middle">${esc(a.name + unit)}</text></g>`;
-    out += `<rect class="brush-area" data-axis="${k}" x="${px(a.x - 12)}" y="${px(area.y[1])}" width="24" height="${px(area.y[0] - area.y[1])}"/><rect class="brush" data-brush="${k}" x="${px(a.x - 8)}" width="16" y="0" height="0" visibility="hidden"/>`;
+    under += `<rect class="brush-area" data-axis="${k}" x="${px(a.x - 12)}" y="${px(area.y[1])}" width="24" height="${px(area.y[0] - area.y[1])}"/><rect class="brush" data-brush="${k}" x="${px(a.x - 8)}" width="16" y="0" height="0" visibility="hidden"/>`;
   });
   if (hasFailed) out += `<text class="label" x="${px(area.x[1] + 8)}" y="${px(area.y[0])}">failed</text>`;
-  out += '</svg>';
+  out = plot(open, layer, under, out);
   const colour = compare ? 'Colour: study.' : `Colour: ${esc(data.metric)} (yellow is better).`;
   return card('parallel', '2. Parallel coordinates', `Each line is a trial. Drag along any axis to keep only the trials in that range (all views and the table follow); click an axis to clear its range. ${colour} <button id="clear-brushes">clear all ranges</button>`, out);
 }
@@ -288,16 +303,17 @@ function sliceView(): string {
   const colours = trials.map((t, i) => (compare ? studyColour(t) : viridis(n > 1 ? i / (n - 1) : 0)));
   const charts = params.map((p) => {
     const x = paramScale(p, area.x, trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined));
-    let out = svgOpen(f.width, f.height, `slice:${p.name}`, `${data.metric} against ${p.name}`) + axisLeft(y, area.x[0], data.metric, area.x[1], 4) + axisBottom(x, area.y[0], p.name + (p.log ? ' (log)' : ''), undefined, 4) + failedLabel(area.x[0], failedY);
-    let marks = '';
+    const open = svgOpen(f.width, f.height, `slice:${p.name}`, `${data.metric} against ${p.name}`);
+    const layer = new MarkLayer(`slice:${p.name}`, f.width, f.height);
+    const under = axisLeft(y, area.x[0], data.metric, area.x[1], 4) + axisBottom(x, area.y[0], p.name + (p.log ? ' (log)' : ''), undefined, 4) + failedLabel(area.x[0], failedY);
     trials.forEach((t, i) => {
       const v = t.params[p.name];
       if (v === undefined) return;
       const xx = x.map(v) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
       const val = valueOf(t);
-      marks += dot(i, xx, val === undefined ? undefined : y.map(val), failedY, colours[i] as string, markRadius * 0.85);
+      dot(layer, i, xx, val === undefined ? undefined : y.map(val), failedY, colours[i] as string, markRadius * 0.85);
     });
-    return `<div>${out}<g>${marks}</g></svg></div>`;
+    return `<div>${plot(open, layer, under)}</div>`;
   });
   const colour = compare ? 'Colour: study.' : 'Colour: trial number (dark purple first, yellow last).';
   return card('slices', '4. Slice plots', `${esc(data.metric)} against each parameter, on the parameter's own axis. ${colour}`, `<div style="display:grid;grid-template-columns:repeat(${lay.columns},1fr);gap:14px">${charts.join('')}</div>`);
@@ -326,14 +342,15 @@ function contourView(): string {
   const cells = binGrid(pts, area.x, area.y, cols, rows, data.direction);
   const cw = (area.x[1] - area.x[0]) / cols;
   const ch = (area.y[1] - area.y[0]) / rows;
-  let out = svgOpen(f.width, f.height, 'contour', `best ${data.metric} over ${px1.name} and ${py1.name}`);
+  const open = svgOpen(f.width, f.height, 'contour', `best ${data.metric} over ${px1.name} and ${py1.name}`);
+  let out = '';
   for (const c of cells) {
     const x0 = area.x[0] + c.col * cw;
     const y0 = area.y[0] + c.row * ch;
     out += `<rect x="${px(x0)}" y="${px(Math.min(y0, y0 + ch))}" width="${px(cw + 0.3)}" height="${px(Math.abs(ch) + 0.3)}" fill="${valueColour(c.value)}" opacity="0.85"><title>best ${fmt(c.value)} of ${c.count} trials</title></rect>`;
   }
   out += axisLeft(y, area.x[0], py1.name + (py1.log ? ' (log)' : ''), undefined, 5) + axisBottom(x, area.y[0], px1.name + (px1.log ? ' (log)' : ''), undefined, 5);
-  let marks = '';
+  const layer = new MarkLayer('contour', f.width, f.height);
   trials.forEach((t, i) => {
     const a = t.params[px1.name];
     const b = t.params[py1.name];
@@ -341,11 +358,10 @@ function contourView(): string {
     const xx = x.map(a) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
     const yy = y.map(b) + (y.kind === 'band' ? jitter(i + 7, y.bandwidth) : 0);
     const colour = t.state === 'failed' ? STATE_COLOUR.failed : t.state === 'pruned' ? STATE_COLOUR.pruned : '#1b1f24';
-    marks += t.state === 'failed'
-      ? `<path class="mark" data-i="${i}" d="${cross(xx, yy, markRadius * 0.8)}" stroke="${colour}" stroke-width="1.3"/>`
-      : `<circle class="mark" data-i="${i}" cx="${px(xx)}" cy="${px(yy)}" r="${px(markRadius * 0.7)}" fill="${colour}" stroke="#fff" stroke-width="0.5"/>`;
+    if (t.state === 'failed') layer.add({ k: 'cross', i, x: xx, y: yy, r: markRadius * 0.8, stroke: colour, sw: 1.3 });
+    else layer.add({ k: 'circle', i, x: xx, y: yy, r: markRadius * 0.7, fill: colour, stroke: '#fff', sw: 0.5 });
   });
-  out += `<g>${marks}</g></svg>`;
+  out = plot(open, layer, out);
   const why = ranked.length >= 2 ? 'the two most important parameters' : 'the first two parameters (importance not computed yet)';
   return card('contour', '5. Contour', `Best ${esc(data.metric)} of the complete trials in each cell, over ${why}: <b>${esc(px1.name)}</b> × <b>${esc(py1.name)}</b>. Cells with no trial stay empty (nothing is interpolated). Dots: trials (orange pruned, × failed). Colour: yellow is better.`, out + gradientLegend());
 }
@@ -364,25 +380,29 @@ function curvesView(): string {
   const e = extent(trials.flatMap((t) => t.curve)) ?? vDomain;
   const x = linearScale([1, Math.max(2, maxEpoch)], area.x);
   const y = linearScale(valueDomain(e), area.y);
-  let out = svgOpen(f.width, f.height, 'curves', `${data.metric} per epoch of every trial`) + axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'epoch');
+  const open = svgOpen(f.width, f.height, 'curves', `${data.metric} per epoch of every trial`);
+  const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'epoch');
   const bests = new Set(data.studies.map((_, k) => bestIndex(k)));
-  let lines = `<g fill="none" stroke-width="${n > 2000 ? 0.6 : 1.3}" stroke-opacity="${n > 2000 ? 0.25 : 0.6}">`;
+  const layer = new MarkLayer('curves', f.width, f.height, n > 2000 ? 0.6 : 1.3, n > 2000 ? 0.25 : 0.6);
   let ends = '';
+  const best: number[] = [];
   trials.forEach((t, i) => {
     if (t.curve.length === 0) return;
     const colour = compare ? studyColour(t) : STATE_COLOUR[t.state];
-    if (t.curve.length === 1) {
-      lines += `<circle class="mark" data-i="${i}" cx="${px(x.map(1))}" cy="${px(y.map(t.curve[0] as number))}" r="2" fill="${colour}" stroke="none"/>`;
-    } else {
-      const d = t.curve.map((v, k) => `${k ? 'L' : 'M'}${px(x.map(k + 1))},${px(y.map(v))}`).join('');
-      lines += `<path class="mark" data-i="${i}" d="${d}" stroke="${colour}"${bests.has(i) ? ' stroke-width="3" stroke-opacity="1"' : ''}/>`;
-    }
+    if (bests.has(i)) return best.push(i);
+    if (t.curve.length === 1) layer.add({ k: 'circle', i, x: x.map(1), y: y.map(t.curve[0] as number), r: 2, fill: colour });
+    else layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: colour });
     if (t.state === 'pruned') {
       const k = t.curve.length;
-      ends += `<path d="${cross(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5"/>`;
+      ends += `<path d="${crossPath(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5" fill="none"/>`;
     }
   });
-  out += lines + '</g>' + ends + '</svg>';
+  // The best trials last, so they are drawn on top.
+  for (const i of best) {
+    const t = trials[i] as ReportTrial;
+    layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: compare ? studyColour(t) : '#1b1f24', sw: 3, op: 1 });
+  }
+  const out = plot(open, layer, under, ends);
   const noCurve = trials.filter((t) => t.curve.length === 0).length;
   return card('curves', '6. Learning curves', `${esc(data.metric)} after each epoch; pruned trials (orange) end with × where the pruner stopped them; the thick line is the best trial.${noCurve ? ` ${noCurve} trials reported no epochs (failed before the first).` : ''}`, out);
 }
@@ -402,14 +422,15 @@ function timelineView(): string {
   const area = plotArea(f);
   const tMax = Math.max(1, ...spans.map((s) => s.end));
   const x = linearScale([0, tMax / 1000], area.x);
-  let out = svgOpen(f.width, f.height, 'timeline', 'trials per worker slot over time') + axisBottom(x, area.y[0], 'seconds since the sweep started', area.y[1]);
+  const open = svgOpen(f.width, f.height, 'timeline', 'trials per worker slot over time');
+  let out = axisBottom(x, area.y[0], 'seconds since the sweep started', area.y[1]);
   for (let s = 0; s < use.slots; s++) out += `<text x="${px(area.x[0] - 6)}" y="${px(area.y[1] + s * laneH + laneH / 2 + 4)}" text-anchor="end">worker ${s + 1}</text>`;
-  let marks = '';
+  const layer = new MarkLayer('timeline', f.width, f.height);
   for (const i of timed) {
     const t = trials[i] as ReportTrial;
     const x0 = x.map((t.start as number) / 1000);
     const x1 = Math.max(x0 + 1, x.map((t.end as number) / 1000));
-    marks += `<rect class="mark" data-i="${i}" x="${px(x0)}" y="${px(area.y[1] + (t.slot as number) * laneH + 1)}" width="${px(x1 - x0)}" height="${px(laneH - 2)}" fill="${STATE_COLOUR[t.state]}" stroke="#fff" stroke-width="0.5"/>`;
+    layer.add({ k: 'rect', i, x: x0, y: area.y[1] + (t.slot as number) * laneH + 1, w: x1 - x0, h: laneH - 2, fill: STATE_COLOUR[t.state], stroke: '#fff', sw: 0.5 });
   }
   if (reused.length) {
     const y0 = f.height - strip + 2;
@@ -417,10 +438,10 @@ function timelineView(): string {
     const w = (area.x[1] - area.x[0]) / reused.length;
     reused.forEach((i, k) => {
       const t = trials[i] as ReportTrial;
-      marks += `<rect class="mark" data-i="${i}" x="${px(area.x[0] + k * w)}" y="${px(y0 + 12)}" width="${px(Math.max(0.6, w - (w > 3 ? 1 : 0)))}" height="14" fill="#fff" stroke="${STATE_COLOUR[t.state]}" stroke-width="${w > 3 ? 1.2 : 0.4}"/>`;
+      layer.add({ k: 'rect', i, x: area.x[0] + k * w, y: y0 + 12, w: Math.max(0.6, w - (w > 3 ? 1 : 0)), h: 14, fill: '#fff', stroke: STATE_COLOUR[t.state], sw: w > 3 ? 1.2 : 0.4 });
     });
   }
-  out += `<g>${marks}</g></svg>`;
+  out = plot(open, layer, out);
   const busy = use.slots ? `${use.slots} worker slot${use.slots > 1 ? 's' : ''} busy ${(use.share * 100).toFixed(0)}% of ${duration(use.span)} (${duration(use.busy)} of training).` : 'No trial was trained in this run.';
   return card('timeline', '7. Timeline', `Each trained trial from start to end on the worker slot that ran it; gaps are idle time. ${busy}`, out);
 }
@@ -519,12 +540,16 @@ function applySelection(): void {
     }
     selected[i] = ok;
   }
-  const marks = document.querySelectorAll<SVGElement>('.mark');
-  for (const m of marks) {
-    const i = Number(m.getAttribute('data-i'));
-    m.classList.toggle('dim', brushes.size > 0 && !selected[i]);
+  if (useCanvas) drawAll();
+  else {
+    for (const m of document.querySelectorAll<SVGElement>('.mark')) m.classList.toggle('dim', brushes.size > 0 && !selected[Number(m.getAttribute('data-i'))]);
   }
   renderTable();
+}
+
+/** The chart's SVG (the axes one with canvases) and its viewBox coordinates of a pointer event. */
+function chartSvg(el: Element): SVGSVGElement {
+  return (el instanceof SVGSVGElement ? el : el.querySelector('svg')) as SVGSVGElement;
 }
 
 function svgPoint(svg: SVGSVGElement, e: MouseEvent): { x: number; y: number } {
@@ -535,20 +560,20 @@ function svgPoint(svg: SVGSVGElement, e: MouseEvent): { x: number; y: number } {
 }
 
 function wireBrushing(): void {
-  const svg = document.querySelector<SVGSVGElement>('svg[data-chart="parallel"]');
-  if (!svg) return;
+  const chart = document.querySelector('[data-chart="parallel"]');
+  if (!chart) return;
+  const svg = chartSvg(chart);
   let drag: { axis: number; y0: number } | undefined;
   const show = (k: number, lo: number, hi: number) => {
-    const r = svg.querySelector<SVGRectElement>(`[data-brush="${k}"]`) as SVGRectElement;
+    const r = chart.querySelector<SVGRectElement>(`[data-brush="${k}"]`) as SVGRectElement;
     r.setAttribute('y', px(lo));
     r.setAttribute('height', px(Math.max(0, hi - lo)));
     r.setAttribute('visibility', hi > lo ? 'visible' : 'hidden');
   };
   svg.addEventListener('pointerdown', (e) => {
-    const target = (e.target as Element).closest('.brush-area, .brush');
+    const target = (e.target as Element).closest('.brush-area');
     if (!target) return;
-    const k = Number(target.getAttribute('data-axis') ?? target.getAttribute('data-brush'));
-    drag = { axis: k, y0: svgPoint(svg, e).y };
+    drag = { axis: Number(target.getAttribute('data-axis')), y0: svgPoint(svg, e).y };
     svg.setPointerCapture(e.pointerId);
     e.preventDefault();
   });
@@ -576,6 +601,13 @@ function wireBrushing(): void {
   });
 }
 
+function drawAll(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('.plot[data-layer]')) {
+    const layer = layers[Number(el.getAttribute('data-layer'))] as MarkLayer;
+    drawLayer(el.querySelector('canvas.marks-canvas') as HTMLCanvasElement, layer, brushes.size > 0 ? selected : undefined);
+  }
+}
+
 function tooltipHtml(i: number): string {
   const t = trials[i] as ReportTrial;
   const study = compare ? `${esc((data.studies[t.study ?? 0] as ReportStudy).name)} · ` : '';
@@ -588,6 +620,49 @@ function tooltipHtml(i: number): string {
 function wireTooltips(): void {
   const tip = document.getElementById('tooltip') as HTMLElement;
   let current = -1;
+  const moveTo = (e: MouseEvent) => {
+    const w = tip.offsetWidth;
+    const left = e.clientX + 14 + w > window.innerWidth ? e.clientX - 14 - w : e.clientX + 14;
+    tip.style.left = `${Math.max(0, left)}px`;
+    tip.style.top = `${Math.max(0, Math.min(window.innerHeight - tip.offsetHeight - 4, e.clientY + 14))}px`;
+  };
+  const showTip = (i: number, e: MouseEvent) => {
+    if (i !== current) tip.innerHTML = tooltipHtml(i);
+    tip.hidden = false;
+    moveTo(e);
+  };
+  const hideTip = () => {
+    tip.hidden = true;
+  };
+  if (useCanvas) {
+    // Canvases: find the nearest mark under the pointer; emphasise it on the chart's top canvas.
+    for (const el of document.querySelectorAll<HTMLElement>('.plot[data-layer]')) {
+      const layer = layers[Number(el.getAttribute('data-layer'))] as MarkLayer;
+      const svg = chartSvg(el);
+      const hiCanvas = el.querySelector('canvas.hi-canvas') as HTMLCanvasElement;
+      let index: HitIndex | undefined;
+      el.addEventListener('mousemove', (e) => {
+        index ??= new HitIndex(layer);
+        const p = svgPoint(svg, e);
+        const i = index.nearest(p.x, p.y, 8, brushes.size > 0 ? selected : undefined);
+        if (i < 0) {
+          hideTip();
+          if (current >= 0) drawLayer(hiCanvas, layer, undefined, -1, true);
+          current = -1;
+          return;
+        }
+        showTip(i, e);
+        if (i !== current) drawLayer(hiCanvas, layer, undefined, i, true);
+        current = i;
+      });
+      el.addEventListener('mouseleave', () => {
+        hideTip();
+        drawLayer(hiCanvas, layer, undefined, -1, true);
+        current = -1;
+      });
+    }
+    return;
+  }
   const highlight = (i: number, on: boolean) => {
     for (const m of document.querySelectorAll(`.mark[data-i="${i}"]`)) m.classList.toggle('hi', on);
   };
@@ -595,27 +670,20 @@ function wireTooltips(): void {
     const m = (e.target as Element).closest?.('.mark');
     if (!m) return;
     const i = Number(m.getAttribute('data-i'));
-    if (i !== current) {
-      if (current >= 0) highlight(current, false);
-      current = i;
-      tip.innerHTML = tooltipHtml(i);
-      highlight(i, true);
-    }
-    tip.hidden = false;
+    if (i !== current && current >= 0) highlight(current, false);
+    showTip(i, e);
+    if (i !== current) highlight(i, true);
+    current = i;
   });
   document.addEventListener('mousemove', (e) => {
-    if (tip.hidden) return;
-    const w = tip.offsetWidth;
-    const left = e.clientX + 14 + w > window.innerWidth ? e.clientX - 14 - w : e.clientX + 14;
-    tip.style.left = `${Math.max(0, left)}px`;
-    tip.style.top = `${Math.min(window.innerHeight - tip.offsetHeight - 4, e.clientY + 14)}px`;
+    if (!tip.hidden) moveTo(e);
   });
   document.addEventListener('mouseout', (e) => {
     const m = (e.target as Element).closest?.('.mark');
     if (!m) return;
     const to = (e as MouseEvent).relatedTarget as Element | null;
     if (to && to.closest?.('.mark') === m) return;
-    tip.hidden = true;
+    hideTip();
     if (current >= 0) highlight(current, false);
     current = -1;
   });
@@ -650,11 +718,15 @@ function render(): void {
     ? [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${curvesView()}</div>`, sliceView(), tableView()]
     : [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${contourView()}</div>`, sliceView(), `<div class="row">${curvesView()}${timelineView()}</div>`, tableView()];
   app.innerHTML = views.join('');
+  if (useCanvas) drawAll();
   renderTable();
   wireBrushing();
   wireTooltips();
   wireTable();
   document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
+  document.documentElement.setAttribute('data-script-start-ms', String(Math.round(scriptStart)));
+  document.documentElement.setAttribute('data-parse-ms', String(Math.round(started - scriptStart)));
+  document.documentElement.setAttribute('data-marks-mode', useCanvas ? 'canvas' : 'svg');
   document.documentElement.setAttribute('data-ready', 'true');
 }
 
