@@ -186,7 +186,7 @@ function historyView(): string {
       prev = b;
     });
     if (prev !== undefined) d += `H${px(area.x[1])}`;
-    if (d) lines += `<path d="${d}" fill="none" stroke="${compare ? OKABE_ITO[k % 8] : '#1b1f24'}" stroke-width="2" opacity="0.85"/>`;
+    if (d) lines += `<path d="${d}" pointer-events="none" fill="none" stroke="${compare ? OKABE_ITO[k % 8] : '#1b1f24'}" stroke-width="2" opacity="0.85"/>`;
   });
   const out = plot(open, layer, under, lines);
   const legend = compare
@@ -239,17 +239,18 @@ function pcView(): string {
     layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(valueOf(t)) });
   }
   let out = '';
-  let under = '';
+  let brushAreas = '';
   pcAxes.forEach((a, k) => {
     out += `<g class="axis"><line x1="${px(a.x)}" x2="${px(a.x)}" y1="${px(area.y[0])}" y2="${px(area.y[1])}"/>`;
     for (const t of thinTicks(a.scale)) out += `<line x1="${px(a.x - 3)}" x2="${px(a.x)}" y1="${px(t.px)}" y2="${px(t.px)}"/><text x="${px(a.x - 5)}" y="${px(t.px + 3.5)}" text-anchor="end" style="paint-order:stroke;stroke:#fff;stroke-width:3px">${esc(t.label)}</text>`;
     const p = params[k];
     const unit = p ? (p.type === 'categorical' ? '' : p.log ? ' (log)' : '') : '';
     out += `<text class="title" x="${px(a.x)}" y="${px(area.y[1] - 10)}" text-anchor="middle">${esc(a.name + unit)}</text></g>`;
-    under += `<rect class="brush-area" data-axis="${k}" x="${px(a.x - 12)}" y="${px(area.y[1])}" width="24" height="${px(area.y[0] - area.y[1])}"/><rect class="brush" data-brush="${k}" x="${px(a.x - 8)}" width="16" y="0" height="0" visibility="hidden"/>`;
+    brushAreas += `<rect class="brush-area" data-axis="${k}" x="${px(a.x - 12)}" y="${px(area.y[1])}" width="24" height="${px(area.y[0] - area.y[1])}"/><rect class="brush" data-brush="${k}" x="${px(a.x - 8)}" width="16" y="0" height="0" visibility="hidden"/>`;
   });
   if (hasFailed) out += `<text class="label" x="${px(area.x[1] + 8)}" y="${px(area.y[0])}">failed</text>`;
-  out = plot(open, layer, under, out);
+  // Brush areas take the pointer: above the lines with SVG marks, in the SVG under the canvases otherwise.
+  out = useCanvas ? plot(open, layer, brushAreas, out) : plot(open, layer, '', out + brushAreas);
   const colour = compare ? 'Colour: study.' : `Colour: ${esc(data.metric)} (yellow is better).`;
   return card('parallel', '2. Parallel coordinates', `Each line is a trial. Drag along any axis to keep only the trials in that range (all views and the table follow); click an axis to clear its range. ${colour} <button id="clear-brushes">clear all ranges</button>`, out);
 }
@@ -394,7 +395,7 @@ function curvesView(): string {
     else layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: colour });
     if (t.state === 'pruned') {
       const k = t.curve.length;
-      ends += `<path d="${crossPath(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5" fill="none"/>`;
+      ends += `<path d="${crossPath(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5" fill="none" pointer-events="none"/>`;
     }
   });
   // The best trials last, so they are drawn on top.
@@ -731,3 +732,23 @@ function render(): void {
 }
 
 render();
+
+/**
+ * A small window hook for the browser tests (and devtools): where trial `i`'s mark on a chart is,
+ * in page coordinates, whether it is an SVG element or painted on a canvas.
+ */
+(window as unknown as { nxHpoReport: unknown }).nxHpoReport = {
+  mode: useCanvas ? 'canvas' : 'svg',
+  charts: () => layers.map((l) => l.chart),
+  pointOf(chart: string, i: number): { x: number; y: number } | undefined {
+    const k = layers.findIndex((l) => l.chart === chart);
+    const m = layers[k]?.marks.find((mk) => mk.i === i);
+    const el = document.querySelector(`[data-layer="${k}"]`);
+    if (!m || !el) return undefined;
+    const [x, y] = m.k === 'line' ? [m.pts[0] as number, m.pts[1] as number] : m.k === 'rect' ? [m.x + m.w / 2, m.y + m.h / 2] : [m.x, m.y];
+    const ctm = chartSvg(el).getScreenCTM();
+    if (!ctm) return undefined;
+    const p = new DOMPoint(x, y).matrixTransform(ctm);
+    return { x: p.x, y: p.y };
+  },
+};
