@@ -14,7 +14,7 @@ import { renderReportHtml } from '../packages/hpo-plugin/src/report/html';
 import type { ReportData } from '../packages/hpo-plugin/src/report/model';
 import { syntheticStudy } from '../packages/hpo-plugin/test/report-fixtures';
 import { ARTIFACTS, chromiumMissing, collectErrors, launchChromium } from './browser';
-import { addIrisProject } from './iris';
+import { addIrisProject, irisYaml } from './iris';
 import { TempWorkspace } from './workspace';
 
 const missing = chromiumMissing();
@@ -189,6 +189,11 @@ describe('report.html of a real sweep', { skip: missing }, () => {
   before(async () => {
     ws = new TempWorkspace('nx-hpo-report');
     addIrisProject(ws, 'apps/iris', 'iris', { trials: 4, parallelism: 2 });
+    ws.write('apps/iris/tpe.tune.yaml', irisYaml({ algorithm: 'tpe', trials: 4, parallelism: 2, seed: 3 }));
+    ws.writeJson('apps/iris/project.json', {
+      name: 'iris',
+      targets: { compare: { executor: '@nx-hpo/plugin:report', dependsOn: ['tune', 'tune-tpe'], options: { studies: ['iris:tune', 'iris:tune-tpe'] } } },
+    });
     browser = await launchChromium();
   });
   after(async () => {
@@ -224,5 +229,24 @@ describe('report.html of a real sweep', { skip: missing }, () => {
       return readFileSync(ws.path('dist/hpo/iris/tune/report.html'));
     });
     assert.ok(runs[0]?.equals(runs[1] as Buffer), 'report.html differs between two runs of the same trials');
+  });
+
+  test('compare studies: @nx-hpo/plugin:report overlays two tune targets on one page', async () => {
+    const r = ws.nx(['run', 'iris:compare']);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /iris:tune: 4 trials \(random\)/);
+    assert.match(r.output, /iris:tune-tpe: 4 trials \(tpe\)/);
+    const file = ws.path('dist/hpo/iris/compare/report.html');
+    const { page, errors } = await open(browser, file);
+    const counts = await chartCounts(page);
+    assert.ok(counts.length >= 5);
+    for (const c of counts) assert.equal(c.dom, 8, c.chart);
+    assert.match((await page.textContent('h1')) ?? '', /Compare studies: iris:tune vs iris:tune-tpe/);
+    await page.screenshot({ path: join(ARTIFACTS, 'iris-compare.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+    const bad = ws.nx(['run', 'iris:compare', '--studies=apps/nowhere', '--skip-nx-cache']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.output, /studies: apps\/nowhere has no trials\.jsonl/);
   });
 });

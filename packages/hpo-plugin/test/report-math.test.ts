@@ -18,6 +18,11 @@ describe('scales', () => {
     assert.deepEqual(s.ticks(5).map((t) => t.label), ['0', '2', '4', '6', '8', '10']);
   });
 
+  test('integer axes (trials, epochs, int parameters) have whole-number ticks', () => {
+    assert.deepEqual(linearScale([1, 4], [0, 100], true).ticks(6).map((t) => t.label), ['1', '2', '3', '4']);
+    assert.deepEqual(paramScale({ name: 'u', type: 'int', low: 1, high: 3 }, [0, 1]).ticks(8).map((t) => t.value), [1, 2, 3]);
+  });
+
   test('a y scale runs bottom to top', () => {
     const s = linearScale([0, 1], [200, 0]);
     assert.equal(s.map(0), 200);

@@ -82,7 +82,8 @@ function padded(lo: number, hi: number, log: boolean): [number, number] {
   return [lo - d, hi + d];
 }
 
-export function linearScale(domain: [number, number], range: [number, number]): Scale {
+/** `integer`: ticks only at whole numbers (trial numbers, epochs, int parameters). */
+export function linearScale(domain: [number, number], range: [number, number], integer = false): Scale {
   const [d0, d1] = padded(domain[0], domain[1], false);
   const [r0, r1] = range;
   const k = (r1 - r0) / (d1 - d0);
@@ -93,8 +94,9 @@ export function linearScale(domain: [number, number], range: [number, number]): 
     map: (v) => r0 + (Number(v) - d0) * k,
     invert: (px) => d0 + (px - r0) / k,
     ticks(count = 5) {
-      const step = niceStep(d0, d1, count);
-      return niceTicks(d0, d1, count).map((t) => ({ value: t, px: r0 + (t - d0) * k, label: formatNumber(t, step) }));
+      const step = integer ? Math.max(1, niceStep(d0, d1, count)) : niceStep(d0, d1, count);
+      const ticks = integer ? niceTicks(d0, d1, count).filter((t) => Number.isInteger(t)) : niceTicks(d0, d1, count);
+      return ticks.map((t) => ({ value: t, px: r0 + (t - d0) * k, label: formatNumber(t, step) }));
     },
   };
 }
@@ -179,5 +181,5 @@ export function paramScale(p: ParamAxis, range: [number, number], seen: readonly
   const lo = Math.min(p.low ?? Infinity, e?.[0] ?? Infinity);
   const hi = Math.max(p.high ?? -Infinity, e?.[1] ?? -Infinity);
   const domain: [number, number] = Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : [0, 1];
-  return p.log && domain[0] > 0 ? logScale(domain, range) : linearScale(domain, range);
+  return p.log && domain[0] > 0 ? logScale(domain, range) : linearScale(domain, range, p.type === 'int');
 }

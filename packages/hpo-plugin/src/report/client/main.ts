@@ -162,7 +162,7 @@ function historyView(): string {
   const f: Frame = { width: W, height: 300, left: 64, right: 16, top: 12, bottom: 44 };
   const area = plotArea(f);
   const perStudy = Math.max(1, ...order);
-  const x = linearScale([1, Math.max(2, perStudy)], area.x);
+  const x = linearScale([1, Math.max(2, perStudy)], area.x, true);
   const { scale: y, failedY } = valueAxis(f);
   const open = svgOpen(f.width, f.height, 'history', 'objective value per trial in finish order');
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'trial, in finish order') + failedLabel(area.x[0], failedY);
@@ -379,7 +379,7 @@ function curvesView(): string {
   const area = plotArea(f);
   const maxEpoch = Math.max(1, ...trials.map((t) => t.curve.length));
   const e = extent(trials.flatMap((t) => t.curve)) ?? vDomain;
-  const x = linearScale([1, Math.max(2, maxEpoch)], area.x);
+  const x = linearScale([1, Math.max(2, maxEpoch)], area.x, true);
   const y = linearScale(valueDomain(e), area.y);
   const open = svgOpen(f.width, f.height, 'curves', `${data.metric} per epoch of every trial`);
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'epoch');
