@@ -110,7 +110,13 @@ const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80
 
 /** Viridis at t in [0, 1], quantised to 1/128 (invisible, and it lets a canvas batch equal colours). */
 export function viridis(t: number): string {
-  const q = Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 128) / 128;
+  const k = Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 128);
+  return (VIRIDIS_TABLE[k] ??= viridisAt(k / 128));
+}
+
+const VIRIDIS_TABLE: string[] = [];
+
+function viridisAt(q: number): string {
   const x = q * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
   const f = x - i;

@@ -63,7 +63,13 @@ export function layerSvg(layer: MarkLayer): string {
  * (one fill or stroke call for thousands of dots); lines keep one stroke each, so that translucent
  * lines still add up where many trials overlap.
  */
+const LINES_PER_PATH = 64;
+
 export function drawLayer(canvas: HTMLCanvasElement, layer: MarkLayer, dim: Uint8Array | undefined, hi = -1, onlyHi = false): void {
+  // Thousands of translucent lines: one path per colour and run of LINES_PER_PATH lines (overlaps
+  // inside a path do not add up, overlaps between paths still do, so density still shows); a
+  // stroke call per line costs seconds at 10,000 trials.
+  const batchLines = layer.marks.length > 3000;
   const rect = canvas.getBoundingClientRect();
   const ratio = (window.devicePixelRatio || 1) * (rect.width / layer.width || 1);
   const w = Math.max(1, Math.round(layer.width * ratio));
@@ -78,19 +84,20 @@ export function drawLayer(canvas: HTMLCanvasElement, layer: MarkLayer, dim: Uint
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.lineJoin = 'round';
   const groups = new Map<string, Mark[]>();
+  let lines = 0;
   for (const m of layer.marks) {
     if (onlyHi && m.i !== hi) continue;
     const faint = !onlyHi && dim !== undefined && dim[m.i] === 0;
-    if (m.k === 'line') {
+    if (m.k === 'line' && (onlyHi || !batchLines)) {
       paintLine(ctx, m, layer, faint, onlyHi);
       continue;
     }
-    const key = `${m.k}|${faint ? 1 : 0}|${'fill' in m ? m.fill : ''}|${m.stroke ?? ''}|${m.sw ?? ''}`;
+    const key = `${m.k}|${faint ? 1 : 0}|${'fill' in m ? m.fill : ''}|${m.stroke ?? ''}|${m.sw ?? ''}|${m.k === 'line' ? `${m.op ?? ''}|${Math.floor(lines++ / LINES_PER_PATH)}` : ''}`;
     const g = groups.get(key);
     if (g) g.push(m);
     else groups.set(key, [m]);
   }
-  for (const [key, marks] of groups) paintGroup(ctx, marks, key.split('|')[1] === '1', onlyHi);
+  for (const [key, marks] of groups) paintGroup(ctx, marks, layer, key.split('|')[1] === '1', onlyHi);
 }
 
 function paintLine(ctx: CanvasRenderingContext2D, m: Extract<Mark, { k: 'line' }>, layer: MarkLayer, faint: boolean, emphasise: boolean): void {
@@ -105,8 +112,23 @@ function paintLine(ctx: CanvasRenderingContext2D, m: Extract<Mark, { k: 'line' }
   ctx.stroke();
 }
 
-function paintGroup(ctx: CanvasRenderingContext2D, marks: Mark[], faint: boolean, emphasise: boolean): void {
-  const first = marks[0] as Exclude<Mark, { k: 'line' }>;
+function paintGroup(ctx: CanvasRenderingContext2D, marks: Mark[], layer: MarkLayer, faint: boolean, emphasise: boolean): void {
+  const head = marks[0] as Mark;
+  if (head.k === 'line') {
+    ctx.beginPath();
+    for (const m of marks as Array<Extract<Mark, { k: 'line' }>>) {
+      for (let k = 0; k < m.pts.length; k += 2) {
+        if (k) ctx.lineTo(m.pts[k] as number, m.pts[k + 1] as number);
+        else ctx.moveTo(m.pts[k] as number, m.pts[k + 1] as number);
+      }
+    }
+    ctx.globalAlpha = faint ? 0.04 : (head.op ?? layer.lineOpacity);
+    ctx.strokeStyle = head.stroke;
+    ctx.lineWidth = head.sw ?? layer.lineWidth;
+    ctx.stroke();
+    return;
+  }
+  const first = head;
   ctx.globalAlpha = faint ? 0.06 : 1;
   ctx.beginPath();
   for (const m of marks) {
