@@ -134,7 +134,7 @@ export class LiveStatus implements SweepProgress {
     if (!force && now - this.lastDraw < 100) return; // at most 10 redraws a second
     this.lastDraw = now;
     if (this.state.running.length === 0 && this.state.done === 0) return;
-    const lines = statusBlock(this.state, now, Math.max(40, (this.out.columns ?? 100) - 1));
+    const lines = statusBlock(this.state, now, Math.max(40, (this.out.columns || 100) - 1));
     this.out.write(this.erase() + lines.join('\n') + '\n');
     this.drawn = lines.length;
   }
