@@ -7,6 +7,7 @@ import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { prepareDataset } from '../../data/dataset';
 import { UserError } from '../../errors';
+import { Warnings } from '../../warnings';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
@@ -42,11 +43,13 @@ export default async function tuneExecutor(
     prepareDataset(config.data);
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
-    const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
-    const remoteConfig = remoteCacheFromEnv();
-    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, (m) => console.warn(`warning: ${m}`)) : undefined;
     status = liveStatus(config);
     const log = status ? (line: string) => (status as LiveStatus).log(line) : (line: string) => console.log(line);
+    // With the live block, warnings go above it too (they would otherwise land inside it).
+    const { warn } = new Warnings(status ? log : (line) => console.warn(line));
+    const store = new TrialStore(storeRoot(options, config, context.root), warn);
+    const remoteConfig = remoteCacheFromEnv();
+    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, warn) : undefined;
     await runSweep({
       config,
       outputDir,
@@ -60,6 +63,8 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      root: context.root,
+      warn,
     });
     return { success: true };
   } catch (e) {
