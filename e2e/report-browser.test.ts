@@ -35,15 +35,18 @@ async function open(browser: Browser, file: string, hash = ''): Promise<{ page: 
   return { page, errors };
 }
 
+// Callbacks run in the page; they use only what they are handed, so this file needs no DOM types.
 async function chartCounts(page: Page): Promise<Array<{ chart: string; declared: number; dom: number }>> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('[data-marks]')].map((el) => ({
+  return page.$$eval('[data-marks]', (els) =>
+    els.map((el) => ({
       chart: el.getAttribute('data-chart') as string,
       declared: Number(el.getAttribute('data-marks')),
-      dom: new Set([...el.querySelectorAll('.mark')].map((m) => m.getAttribute('data-i'))).size,
+      dom: new Set(Array.from(el.querySelectorAll('.mark'), (m) => (m as typeof el).getAttribute('data-i'))).size,
     })),
   );
 }
+
+const undimmed = (page: Page, chart: string) => page.locator(`[data-chart="${chart}"] .mark:not(.dim)`).count();
 
 function write(name: string, html: string): string {
   const file = join(ARTIFACTS, name);
@@ -92,18 +95,16 @@ describe('report.html in Chromium', { skip: missing }, () => {
     await page.mouse.move(x, area.y + area.height * 0.3, { steps: 5 });
     await page.mouse.move(x, area.y + area.height * 0.5, { steps: 5 });
     await page.mouse.up();
-    const kept = await page.evaluate(() => document.querySelectorAll('[data-chart="parallel"] .mark:not(.dim)').length);
+    const kept = await undimmed(page, 'parallel');
     assert.ok(kept > 0 && kept < n, `kept ${kept} of ${n}`);
     assert.equal(await page.textContent('#table-count').then((t) => Number(t?.split(' ')[0])), kept);
     assert.equal(await page.locator('#trial-table tbody tr').count(), kept);
     // The same trials stay lit in every other chart.
-    const history = await page.evaluate(() => document.querySelectorAll('[data-chart="history"] .mark:not(.dim)').length);
+    const history = await undimmed(page, 'history');
     assert.equal(history, kept);
     // Brushed trials really are inside the range on that axis (lr: top of the axis = largest lr).
-    const lrs = await page.evaluate(() => {
-      const d = JSON.parse(document.getElementById('report-data')?.textContent ?? '{}');
-      return [...document.querySelectorAll('#trial-table tbody tr')].map((tr) => d.trials[Number(tr.getAttribute('data-i'))].params.lr as number);
-    });
+    const rows = await page.$$eval('#trial-table tbody tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-i'))));
+    const lrs = rows.map((k) => data.trials[k]?.params['lr'] as number);
     const all = data.trials.map((t) => t.params['lr'] as number);
     assert.ok(Math.min(...lrs) > Math.min(...all), 'the smallest learning rates are filtered out');
     await page.screenshot({ path: join(ARTIFACTS, 'synthetic-60-brushed.png'), fullPage: false, clip: { x: 0, y: (await page.locator('#view-parallel').boundingBox())?.y ?? 0, width: 1280, height: 900 } });
@@ -146,7 +147,7 @@ describe('report.html in Chromium', { skip: missing }, () => {
     assert.equal(await page.getAttribute('html', 'data-marks-mode'), 'canvas');
     for (const c of await chartCounts(page)) assert.equal(c.declared, expectedMarks(data, c.chart), c.chart);
     const i = data.trials.findIndex((t) => t.state === 'complete');
-    const p = await page.evaluate((k) => (window as unknown as { nxHpoReport: { pointOf(c: string, i: number): { x: number; y: number } } }).nxHpoReport.pointOf('history', k), i);
+    const p = (await page.evaluate(`window.nxHpoReport.pointOf('history', ${i})`)) as { x: number; y: number };
     await page.mouse.move(p.x, p.y);
     await page.locator('#tooltip').waitFor({ state: 'visible' });
     assert.match((await page.textContent('#tooltip')) ?? '', new RegExp(`trial ${data.trials[i]?.id}\\b`));

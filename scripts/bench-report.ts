@@ -67,7 +67,8 @@ async function main(): Promise<void> {
         const cpu0 = await threadTime();
         await page.goto(pathToFileURL(file).href + (mode === 'svg' ? '#svg' : ''), { timeout: 120_000 });
         await page.waitForSelector('html[data-ready="true"]', { timeout: 120_000 });
-        const painted = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0))));
+        // After the next frame is painted: rAF runs before paint, the task after it runs after.
+        const painted = (await page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))')) as number;
         const used = await page.getAttribute('html', 'data-marks-mode');
         row.mode = mode === 'auto' ? (used ?? '?') : `${used} (forced)`;
         row.paintedMs.push(Math.round(painted));

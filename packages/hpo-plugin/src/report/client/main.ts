@@ -25,8 +25,14 @@ const valueOf = (t: ReportTrial): number | undefined => (t.value !== undefined &
 const values = trials.map(valueOf);
 const vDomain = valueDomain(values.filter((v): v is number => v !== undefined));
 const hasFailed = trials.some((t) => valueOf(t) === undefined);
+/** The values seen (unpadded): the colour scale runs over exactly these. */
+const vExtent = extent(values.filter((v): v is number => v !== undefined)) ?? [0, 1];
 /** Colour of a value: bright (yellow) is better, whatever the direction. */
-const valueColour = (v: number | undefined) => (v === undefined ? '#9aa3ad' : viridis(((v - vDomain[0]) / (vDomain[1] - vDomain[0])) * (maximize ? 1 : -1) + (maximize ? 0 : 1)));
+const valueColour = (v: number | undefined) => {
+  if (v === undefined) return '#9aa3ad';
+  const u = vExtent[1] > vExtent[0] ? (v - vExtent[0]) / (vExtent[1] - vExtent[0]) : 1;
+  return viridis(maximize ? u : 1 - u);
+};
 const studyColour = (t: ReportTrial) => OKABE_ITO[(t.study ?? 0) % OKABE_ITO.length] as string;
 /** Position of each trial in finish order within its study (the history's x). */
 const order = finishOrder();
@@ -369,8 +375,8 @@ function contourView(): string {
 
 function gradientLegend(): string {
   const stops = Array.from({ length: 9 }, (_, k) => `<stop offset="${k / 8}" stop-color="${viridis(k / 8)}"/>`).join('');
-  const worse = fmt(maximize ? vDomain[0] : vDomain[1]);
-  const better = fmt(maximize ? vDomain[1] : vDomain[0]);
+  const worse = fmt(maximize ? vExtent[0] : vExtent[1]);
+  const better = fmt(maximize ? vExtent[1] : vExtent[0]);
   return `<svg viewBox="0 0 ${HALF} 28"><defs><linearGradient id="vgrad">${stops}</linearGradient></defs><rect x="64" y="4" width="300" height="10" fill="url(#vgrad)"/><text x="64" y="26">${esc(worse)} (worse)</text><text x="364" y="26" text-anchor="end">${esc(better)} (better)</text></svg>`;
 }
 
