@@ -2,11 +2,11 @@
  * Reading tune.yaml into plain JSON while keeping the YAML nodes around, so that any config path
  * can later be turned into `file:line:col`. This is the only place that parses YAML.
  */
-import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { UserError } from '../errors';
 import type { ConfigLocation } from './types';
+import { displayPath as displayFile } from '../display-path';
 
 export type ConfigPath = ReadonlyArray<string | number>;
 
@@ -45,11 +45,7 @@ export function parseYamlLoosely(text: string): unknown {
   }
 }
 
-/** The file as the user would name it: relative to cwd when it lies under it. */
-export function displayFile(absFile: string, cwd: string = process.cwd()): string {
-  const rel = path.relative(cwd, absFile);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absFile;
-}
+export { displayFile };
 
 /** `model.layers[0].dense.units` from ['model','layers',0,'dense','units']; odd keys are quoted. */
 export function formatPath(segments: ConfigPath): string {

@@ -20,7 +20,7 @@ import { StudyJournal, type JournalOp } from '../store/journal';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
-import type { EpochLog } from '../training/train';
+import type { EpochLog } from '../training/epoch-log';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
