@@ -196,6 +196,7 @@ class Sweep {
       log(`grid has ${this.study.remaining} points (fewer than ${search.trials} trials): each runs once`);
     }
     this.outputs.reset();
+    this.opts.progress?.setTotal?.(this.total);
     log(
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),

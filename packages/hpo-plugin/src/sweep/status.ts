@@ -8,6 +8,8 @@ import { formatDuration, formatParam, formatValue } from './format';
 
 /** What the sweep tells a progress display (all optional for the sweep to call). */
 export interface SweepProgress {
+  /** The sweep's real budget (a grid may have fewer points than `trials`). */
+  setTotal?(total: number): void;
   trialStarted(id: number, params: Params, slot: number): void;
   epoch(id: number, epoch: number, value: number): void;
   trialFinished(id: number, done: number, best: { trial: number; value: number } | undefined): void;
