@@ -29,6 +29,11 @@ export interface TrialRecord {
   curve: number[];
   /** The sampler that proposed the trial (with algorithm auto, the portfolio member). */
   sampler?: string;
+  /** Trained trials: when training started and ended, in ms since the sweep started (report timeline). */
+  startMs?: number;
+  endMs?: number;
+  /** Trained trials: the worker slot (0-based) that trained it. */
+  slot?: number;
 }
 
 export interface BestRecord {
@@ -42,7 +47,7 @@ export interface BestRecord {
   tieBreak?: TieBreak;
 }
 
-const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'study.json', 'best-model'];
+const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'report.html', 'study.json', 'best-model'];
 
 export class SweepOutputs {
   constructor(readonly dir: string) {}
