@@ -5,7 +5,7 @@
  *     v,                          // key recipe version
  *     model, training,            // resolved after ${} substitution (a module model: its content hash)
  *     data: { sha256, header, label, task, validation, test, scale, delimiter },
- *     seed, backend, versions: { plugin, tfjs },
+ *     seed, backend, versions: { plugin, tfjs, trainer },
  *   }))
  *
  * Not in the key: the YAML text (comments, key order, formatting), the search space, the objective

@@ -31,7 +31,7 @@ export interface StoredTrial {
   error?: string;
   durationMs: number;
   backend: string;
-  versions: { plugin: string; tfjs: string };
+  versions: { plugin: string; tfjs: string; trainer?: number };
   createdAt: string;
 }
 
