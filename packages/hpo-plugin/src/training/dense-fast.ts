@@ -565,6 +565,11 @@ function rmspropStep(w: Float32Array, g: Float32Array, ms: Float32Array, mom: Fl
   }
 }
 
+/**
+ * Centered RMSProp divides by √(E[g²] − E[g]² + ε), as Keras does. tfjs 4.22 computes
+ * √(E[g²] − (E[g]² + ε)), whose argument is negative whenever a gradient is below ~√ε: its
+ * weights turn NaN (and its reported loss hides it). Here they train.
+ */
 function centeredRmspropStep(w: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array, mg: Float32Array, lr: number, decay: number, momentum: number, eps: number): void {
   for (let j = 0, n = w.length; j < n; j++) {
     const gj = g[j]!;
@@ -572,7 +577,7 @@ function centeredRmspropStep(w: Float32Array, g: Float32Array, ms: Float32Array,
     const a = decay * mg[j]! + (1 - decay) * gj;
     ms[j] = s;
     mg[j] = a;
-    const u = momentum * mom[j]! + (lr * gj) / Math.sqrt(s - (a * a + eps));
+    const u = momentum * mom[j]! + (lr * gj) / Math.sqrt(Math.max(s - a * a, 0) + eps);
     mom[j] = u;
     w[j] = w[j]! - u;
   }
