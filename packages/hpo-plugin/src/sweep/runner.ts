@@ -145,7 +145,7 @@ class Sweep {
     this.study = this.newStudy();
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
-    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)));
+    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)), { backend: opts.backend, config: this.config });
   }
 
   private newStudy(): Study {
