@@ -7,12 +7,13 @@
  * the table gives medians over rounds. A process trains twice: `cold` is its first training (wasm
  * compilation, JIT warm-up), `warm` the second (what a reused sweep worker sees).
  *
- * With --parallel it also measures parallel efficiency on the same machine in the same run: the
+ * With --parallel it measures parallel efficiency instead, on the same machine in the same run: the
  * first --trials trials of the example sweep (random, seed 42) trained by one process, then split
  * over two independent processes started together (the machine's own speedup), against the
  * sweep (`runSweep`, fresh store) at parallelism 1 and 2. Efficiency = sweep speedup / raw speedup.
  *
- *   npm run bench:throughput -- [--rounds 5] [--epochs 15] [--parallel] [--trials 10] [--out FILE]
+ *   npm run bench:throughput -- [--rounds 5] [--epochs 15] [--out FILE]
+ *   npm run bench:throughput -- --parallel [--rounds 5] [--trials 10] [--out FILE]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
   let epochs = 15;
   let parallel = false;
   let trials = 10;
-  let out = join('bench-results', 'throughput.json');
+  let out: string | undefined;
   parseOptions(argv, usage, (flag, value) => {
     if (flag === '--rounds') rounds = positiveInt(flag, value(), usage);
     else if (flag === '--epochs') epochs = positiveInt(flag, value(), usage);
@@ -221,9 +222,9 @@ async function main(): Promise<void> {
       dataFile,
       JSON.stringify({ features: ds.numFeatures, classes: ds.numClasses, xTrain: Array.from(ds.xTrain), yTrain: Array.from(ds.yTrain), xVal: Array.from(ds.xVal), yVal: Array.from(ds.yVal) }),
     );
-    const variants: Variant[] = ['trainer', 'trainer-tfjs', 'fit', ...(torchAvailable() ? (['torch'] as const) : [])];
-    if (!variants.includes('torch')) process.stderr.write('PyTorch not installed (apt-get install -y python3-torch): its row is left out\n');
-    process.stderr.write(`${ds.nTrain} training rows, ${ds.nVal} validation rows, ${epochs} epochs, ${rounds} rounds\n`);
+    const variants: Variant[] = parallel ? [] : ['trainer', 'trainer-tfjs', 'fit', ...(torchAvailable() ? (['torch'] as const) : [])];
+    if (!parallel && !variants.includes('torch')) process.stderr.write('PyTorch not installed (apt-get install -y python3-torch): its row is left out\n');
+    if (!parallel) process.stderr.write(`${ds.nTrain} training rows, ${ds.nVal} validation rows, ${epochs} epochs, ${rounds} rounds\n`);
     const cold: Record<string, number[]> = {};
     const warm: Record<string, number[]> = {};
     const acc: Record<string, number[]> = {};
@@ -256,19 +257,21 @@ async function main(): Promise<void> {
       torchCold ? `${fmt(torchCold / med(cold, v), 2)}x` : '–',
       fmt(med(acc, v), 4),
     ]);
-    const lines = [
+    const lines = parallel ? [] : [
       `One trial, digits MLP, ${epochs} epochs, ${ds.nTrain} rows; medians of ${rounds} alternating rounds (fresh process each):`,
       '',
       table(['trainer', 'cold ms', 'warm ms', 'speed vs PyTorch (warm)', 'speed vs PyTorch (cold)', 'val_accuracy'], rows),
     ];
-    const result: Record<string, unknown> = {
-      epochs,
-      rounds,
-      rows: { train: ds.nTrain, val: ds.nVal },
-      torch: torchVersion,
-      medians: Object.fromEntries(variants.map((v) => [v, { coldMs: med(cold, v), warmMs: med(warm, v), valAccuracy: med(acc, v) }])),
-      samples: { cold, warm, valAccuracy: acc },
-    };
+    const result: Record<string, unknown> = parallel
+      ? { rounds }
+      : {
+          epochs,
+          rounds,
+          rows: { train: ds.nTrain, val: ds.nVal },
+          torch: torchVersion,
+          medians: Object.fromEntries(variants.map((v) => [v, { coldMs: med(cold, v), warmMs: med(warm, v), valAccuracy: med(acc, v) }])),
+          samples: { cold, warm, valAccuracy: acc },
+        };
     if (parallel) {
       const work = sweepTrials(trials);
       const trialsFile = join(scratch, 'trials.json');
@@ -290,7 +293,6 @@ async function main(): Promise<void> {
       const rawSpeedup = median(raw1) / median(raw2);
       const sweepSpeedup = median(sweep1) / median(sweep2);
       lines.push(
-        '',
         `Parallel efficiency: the example sweep's first ${trials} trials (random, seed 42), medians of ${rounds} alternating rounds:`,
         '',
         table(
@@ -308,7 +310,7 @@ async function main(): Promise<void> {
     const loadAfter = loadavg()[0]!;
     lines.push('', `Load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after.`, totalLine(env));
     process.stdout.write(`${lines.join('\n')}\n`);
-    writeBenchJson(out, env, { ...result, loadavg: { before: loadBefore, after: loadAfter } });
+    writeBenchJson(out ?? join('bench-results', parallel ? 'throughput-parallel.json' : 'throughput.json'), env, { ...result, loadavg: { before: loadBefore, after: loadAfter } });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

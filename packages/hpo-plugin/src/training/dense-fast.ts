@@ -630,7 +630,8 @@ function activate(act: Act, x: Float32Array, y: Float32Array, rows: number, widt
       for (let j = 0; j < size; j++) y[j] = x[j]! > 0 ? x[j]! : Math.expm1(x[j]!);
       return;
     case 'tanh':
-      for (let j = 0; j < size; j++) y[j] = Math.tanh(x[j]!);
+      // 1 − 2 / (e^{2x} + 1): V8's Math.tanh costs three times Math.exp.
+      for (let j = 0; j < size; j++) y[j] = 1 - 2 / (Math.exp(2 * x[j]!) + 1);
       return;
     case 'sigmoid':
       for (let j = 0; j < size; j++) y[j] = 1 / (1 + Math.exp(-x[j]!));
