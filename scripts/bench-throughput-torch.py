@@ -1,7 +1,7 @@
 # PyTorch side of `npm run bench:throughput`: the digits MLP (64-128 relu-dropout 0.2-10, adam
 # 3e-3, batch 32, 15 epochs, one thread) on the rows the benchmark wrote to DATA (JSON), trained
-# REPS times in this process. Prints one JSON line: each training's milliseconds (the training
-# loop with a validation pass per epoch, as the TypeScript trainer does) and val_accuracy.
+# REPS times in this process. Prints one JSON line: each training's wall and CPU milliseconds (the
+# training loop with a validation pass per epoch, as the TypeScript trainer does) and val_accuracy.
 # usage: python3 bench-throughput-torch.py DATA [REPS=2] [EPOCHS=15] [SEED=1]
 import json, sys, time
 import torch
@@ -22,6 +22,7 @@ for rep in range(reps):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     m = torch.nn.Sequential(torch.nn.Linear(f, 128), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(128, data['classes']))
     opt = torch.optim.Adam(m.parameters(), lr=3e-3)
     lossf = torch.nn.CrossEntropyLoss()
@@ -39,5 +40,5 @@ for rep in range(reps):
             logits = m(xv)
             val_loss = lossf(logits, yv).item()
             acc = (logits.argmax(1) == yv).float().mean().item()
-    out.append({'ms': 1000 * (time.perf_counter() - t0), 'val_accuracy': acc})
+    out.append({'ms': 1000 * (time.perf_counter() - t0), 'cpuMs': 1000 * (time.process_time() - c0), 'val_accuracy': acc})
 print(json.dumps({'torch': torch.__version__, 'runs': out}))

@@ -57,8 +57,15 @@ const LABELS: Record<Variant, string> = {
 
 interface Run {
   ms: number;
+  /** CPU time of the training (this process, all threads): what the machine's load does not inflate much. */
+  cpuMs: number;
   val_accuracy: number;
 }
+
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 
 // ---------------------------------------------------------------- child processes
 
@@ -70,16 +77,19 @@ function dataset(): { config: TuneConfig; ds: Dataset } {
 async function trainOnce(tf: Tf, config: TuneConfig, ds: Dataset, params: Params, epochs: number | undefined, fused: boolean, seed: number): Promise<Run> {
   const spec = resolveTrial(config, params);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const training = epochs === undefined ? spec.training : { ...spec.training, epochs };
   const r = await trainModel({ tf, modelSpec: spec.model, training, dataset: ds, seed, params, fused });
   const ms = performance.now() - t0;
+  const cpu = cpuMs(c0);
   r.model.dispose();
-  return { ms, val_accuracy: r.final['val_accuracy'] ?? NaN };
+  return { ms, cpuMs: cpu, val_accuracy: r.final['val_accuracy'] ?? NaN };
 }
 
 /** raw model.fit, written the way a tfjs user would (fit's own shuffling and validation). */
 async function fitOnce(tf: Tf, ds: Dataset, epochs: number): Promise<Run> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [ds.numFeatures], units: 128, activation: 'relu' }),
@@ -94,10 +104,11 @@ async function fitOnce(tf: Tf, ds: Dataset, epochs: number): Promise<Run> {
   const yv = tf.tensor2d(ds.yVal, [ds.nVal, 1]);
   const h = await model.fit(x, y, { epochs, batchSize: 32, shuffle: true, validationData: [xv, yv], verbose: 0 });
   const ms = performance.now() - t0;
+  const cpu = cpuMs(c0);
   tf.dispose([x, y, xv, yv]);
   model.dispose();
   const acc = h.history['val_acc'] as number[];
-  return { ms, val_accuracy: acc[acc.length - 1]! };
+  return { ms, cpuMs: cpu, val_accuracy: acc[acc.length - 1]! };
 }
 
 async function childSingle(variant: Exclude<Variant, 'torch'>, reps: number, epochs: number): Promise<void> {
@@ -227,6 +238,7 @@ async function main(): Promise<void> {
     if (!parallel) process.stderr.write(`${ds.nTrain} training rows, ${ds.nVal} validation rows, ${epochs} epochs, ${rounds} rounds\n`);
     const cold: Record<string, number[]> = {};
     const warm: Record<string, number[]> = {};
+    const warmCpu: Record<string, number[]> = {};
     const acc: Record<string, number[]> = {};
     let torchVersion: string | undefined;
     for (let r = 0; r < rounds; r++) {
@@ -242,25 +254,29 @@ async function main(): Promise<void> {
         }
         (cold[v] ??= []).push(runs[0]!.ms);
         (warm[v] ??= []).push(runs[1]!.ms);
+        (warmCpu[v] ??= []).push(runs[1]!.cpuMs);
         (acc[v] ??= []).push(runs[1]!.val_accuracy);
-        process.stderr.write(`  round ${r + 1} ${v}: cold ${runs[0]!.ms.toFixed(0)} ms, warm ${runs[1]!.ms.toFixed(0)} ms\n`);
+        process.stderr.write(`  round ${r + 1} ${v}: cold ${runs[0]!.ms.toFixed(0)} ms, warm ${runs[1]!.ms.toFixed(0)} ms (CPU ${runs[1]!.cpuMs.toFixed(0)} ms)\n`);
       }
     }
     const med = (m: Record<string, number[]>, v: Variant) => median(m[v]!);
     const torchWarm = variants.includes('torch') ? med(warm, 'torch') : undefined;
     const torchCold = variants.includes('torch') ? med(cold, 'torch') : undefined;
+    const torchCpu = variants.includes('torch') ? med(warmCpu, 'torch') : undefined;
     const rows = variants.map((v) => [
       LABELS[v],
       fmt(med(cold, v), 0),
       fmt(med(warm, v), 0),
+      fmt(med(warmCpu, v), 0),
       torchWarm ? `${fmt(torchWarm / med(warm, v), 2)}x` : '–',
+      torchCpu ? `${fmt(torchCpu / med(warmCpu, v), 2)}x` : '–',
       torchCold ? `${fmt(torchCold / med(cold, v), 2)}x` : '–',
       fmt(med(acc, v), 4),
     ]);
     const lines = parallel ? [] : [
       `One trial, digits MLP, ${epochs} epochs, ${ds.nTrain} rows; medians of ${rounds} alternating rounds (fresh process each):`,
       '',
-      table(['trainer', 'cold ms', 'warm ms', 'speed vs PyTorch (warm)', 'speed vs PyTorch (cold)', 'val_accuracy'], rows),
+      table(['trainer', 'cold ms', 'warm ms', 'warm CPU ms', 'speed vs PyTorch (warm)', 'by CPU time (warm)', 'speed vs PyTorch (cold)', 'val_accuracy'], rows),
     ];
     const result: Record<string, unknown> = parallel
       ? { rounds }
@@ -269,8 +285,8 @@ async function main(): Promise<void> {
           rounds,
           rows: { train: ds.nTrain, val: ds.nVal },
           torch: torchVersion,
-          medians: Object.fromEntries(variants.map((v) => [v, { coldMs: med(cold, v), warmMs: med(warm, v), valAccuracy: med(acc, v) }])),
-          samples: { cold, warm, valAccuracy: acc },
+          medians: Object.fromEntries(variants.map((v) => [v, { coldMs: med(cold, v), warmMs: med(warm, v), warmCpuMs: med(warmCpu, v), valAccuracy: med(acc, v) }])),
+          samples: { cold, warm, warmCpu, valAccuracy: acc },
         };
     if (parallel) {
       const work = sweepTrials(trials);

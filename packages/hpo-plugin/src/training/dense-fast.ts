@@ -339,14 +339,14 @@ export class DenseFastTrainer {
       const output = this.acts[i + 1]!;
       if (op.kind === 'dense') {
         const d = this.dense[i]!;
-        this.k.matmul(input, d.kernel.value, output, rows, op.in, op.out);
-        if (d.bias) {
-          const out = output.v;
-          const b = d.bias.value.v;
-          for (let r = 0; r < rows; r++) {
-            const o = r * op.out;
-            for (let j = 0; j < op.out; j++) out[o + j] += b[j]!;
-          }
+        const next = ops[i + 1];
+        if (next?.kind === 'act' && next.act === 'relu') {
+          // Bias and relu in the product's own pass, straight into the relu's output (its backward
+          // pass needs only that); the dense output buffer is left stale.
+          this.k.matmul(input, d.kernel.value, this.acts[i + 2]!, rows, op.in, op.out, d.bias?.value, true);
+          i++;
+        } else {
+          this.k.matmul(input, d.kernel.value, output, rows, op.in, op.out, d.bias?.value, false);
         }
       } else if (op.kind === 'act') {
         activate(op.act, input.v, output.v, rows, op.width);
@@ -443,8 +443,24 @@ export class DenseFastTrainer {
       } else {
         const mask = this.masks[i]!;
         const g = gOut.v;
-        const gi = gIn.v;
-        for (let j = 0, size = rows * op.width; j < size; j++) gi[j] = g[j]! * mask[j]!;
+        const prev = ops[i - 1];
+        if (prev?.kind === 'act' && prev.act !== 'softmax') {
+          // Through the dropout and the activation before it in one pass.
+          const gi = this.grads[i - 1]!.v;
+          const x = this.acts[i - 1]!.v;
+          const y = this.acts[i]!.v;
+          const size = rows * op.width;
+          if (prev.act === 'relu') {
+            for (let j = 0; j < size; j++) gi[j] = y[j]! > 0 ? g[j]! * mask[j]! : 0;
+          } else {
+            for (let j = 0; j < size; j++) gi[j] = g[j]! * mask[j]!;
+            activationGrad(prev.act, x, y, gi, gi, size);
+          }
+          i--;
+        } else {
+          const gi = gIn.v;
+          for (let j = 0, size = rows * op.width; j < size; j++) gi[j] = g[j]! * mask[j]!;
+        }
       }
     }
   }
@@ -660,7 +676,8 @@ function activationGrad(act: Act, x: Float32Array, y: Float32Array, gOut: Float3
       gIn.set(gOut.subarray(0, size));
       return;
     case 'relu':
-      for (let j = 0; j < size; j++) gIn[j] = x[j]! > 0 ? gOut[j]! : 0;
+      // From the output: a relu fused into its dense layer's product leaves no input behind.
+      for (let j = 0; j < size; j++) gIn[j] = y[j]! > 0 ? gOut[j]! : 0;
       return;
     case 'elu':
       for (let j = 0; j < size; j++) gIn[j] = x[j]! > 0 ? gOut[j]! : gOut[j]! * (y[j]! + 1);

@@ -22,8 +22,11 @@ export interface Buf {
 export interface DenseKernels {
   readonly name: 'wasm' | 'js';
   alloc(size: number): Buf;
-  /** out[m×n] = a[m×k] · b[k×n], row-major. Every `v` may be replaced: read views after the call. */
-  matmul(a: Buf, b: Buf, out: Buf, m: number, k: number, n: number): void;
+  /**
+   * out[m×n] = a[m×k] · b[k×n] (+ bias[n]) (then relu when `relu`), row-major. Every `v` may be
+   * replaced: read views after the call.
+   */
+  matmul(a: Buf, b: Buf, out: Buf, m: number, k: number, n: number, bias?: Buf, relu?: boolean): void;
   dispose(): void;
 }
 
@@ -35,19 +38,21 @@ export function jsKernels(): DenseKernels {
   return {
     name: 'js',
     alloc: (size) => ({ size, v: new Float32Array(size) }),
-    matmul(a, b, out, m, k, n) {
+    matmul(a, b, out, m, k, n, bias, relu) {
       const A = a.v;
       const B = b.v;
       const O = out.v;
-      O.fill(0, 0, m * n);
       for (let i = 0; i < m; i++) {
         const o = i * n;
+        if (bias) O.set(bias.v.subarray(0, n), o);
+        else O.fill(0, o, o + n);
         for (let p = 0; p < k; p++) {
           const x = A[i * k + p]!;
           if (x === 0) continue;
           const r = p * n;
           for (let j = 0; j < n; j++) O[o + j] += x * B[r + j]!;
         }
+        if (relu) for (let j = o; j < o + n; j++) O[j] = O[j]! > 0 ? O[j]! : 0;
       }
     },
     dispose() {},
@@ -69,6 +74,10 @@ interface WasmBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+/** tfjs-backend-wasm's FusableActivation codes. */
+const LINEAR = 0;
+const RELU = 1;
+
 interface WasmBuf extends Buf {
   id: number;
   offset: number;
@@ -78,10 +87,14 @@ interface WasmBuf extends Buf {
 function wasmKernels(tf: Tf): DenseKernels | undefined {
   let backend: WasmBackend;
   let batchMatMul: (...args: unknown[]) => void;
+  let fusedMatMul: (...args: unknown[]) => void;
   try {
     backend = tf.backend() as unknown as WasmBackend;
     if (typeof backend.wasm?.cwrap !== 'function' || typeof backend.wasm.tfjs?.registerTensor !== 'function' || typeof backend.dataIdMap?.get !== 'function') return undefined;
     batchMatMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    // a, a's shape, its rank, b, b's shape, its rank, transposeA, transposeB, activation, bias,
+    // prelu weights, leaky-relu alpha, out.
+    fusedMatMul = backend.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']);
   } catch {
     return undefined;
   }
@@ -110,13 +123,19 @@ function wasmKernels(tf: Tf): DenseKernels | undefined {
       bufs.push(buf);
       return buf;
     },
-    matmul(a, b, out, m, k, n) {
-      const wb = b as WasmBuf;
-      // XNNPACK caches the packed right operand by tensor id; b changes in place, so drop that
-      // cache entry by re-registering the same memory under the same id.
-      backend.wasm.tfjs.disposeData(wb.id);
-      backend.wasm.tfjs.registerTensor(wb.id, Math.max(1, wb.size), wb.offset);
-      batchMatMul((a as WasmBuf).id, shape3(m, k), 3, wb.id, shape3(k, n), 3, false, false, (out as WasmBuf).id);
+    matmul(a, b, out, m, k, n, bias, relu) {
+      // XNNPACK caches the packed right operand (and bias) by tensor id; they change in place, so
+      // drop that cache entry by re-registering the same memory under the same id.
+      for (const x of bias ? [b, bias] : [b]) {
+        const w = x as WasmBuf;
+        backend.wasm.tfjs.disposeData(w.id);
+        backend.wasm.tfjs.registerTensor(w.id, Math.max(1, w.size), w.offset);
+      }
+      const aId = (a as WasmBuf).id;
+      const bId = (b as WasmBuf).id;
+      const outId = (out as WasmBuf).id;
+      if (bias || relu) fusedMatMul(aId, shape3(m, k), 3, bId, shape3(k, n), 3, false, false, relu ? RELU : LINEAR, bias ? (bias as WasmBuf).id : 0, 0, 0, outId);
+      else batchMatMul(aId, shape3(m, k), 3, bId, shape3(k, n), 3, false, false, outId);
       refresh();
     },
     dispose() {
@@ -126,20 +145,27 @@ function wasmKernels(tf: Tf): DenseKernels | undefined {
   return selfCheck(kernels) ? kernels : (kernels.dispose(), undefined);
 }
 
-/** A product with a known answer, then again after changing the right operand in place. */
+/** Products with known answers, again after changing the right operand and bias in place. */
 function selfCheck(k: DenseKernels): boolean {
   try {
     const a = k.alloc(6);
     const b = k.alloc(6);
+    const bias = k.alloc(2);
     const out = k.alloc(4);
     a.v.set([1, 2, 3, 4, 5, 6]);
     b.v.set([1, 0, 0, 1, 1, 1]);
     k.matmul(a, b, out, 2, 3, 2);
-    const first = [...out.v];
+    const first = [...out.v].join();
     b.v.set([2, 0, 0, 2, 0, 0]);
     k.matmul(a, b, out, 2, 3, 2);
-    const second = [...out.v];
-    return first.join() === '4,5,10,11' && second.join() === '2,4,8,10';
+    const second = [...out.v].join();
+    bias.v.set([1, -5]);
+    k.matmul(a, b, out, 2, 3, 2, bias, true);
+    const third = [...out.v].join();
+    bias.v.set([0, 0]);
+    k.matmul(a, b, out, 2, 3, 2, bias, false);
+    const fourth = [...out.v].join();
+    return first === '4,5,10,11' && second === '2,4,8,10' && third === '3,0,9,5' && fourth === '2,4,8,10';
   } catch {
     return false;
   }
