@@ -23,7 +23,7 @@ export type {
   Trial,
   TrialState,
 } from './types';
-export { lossOf } from './types';
+export { isPlainObject, lossOf } from './types';
 export { Rng, mixSeed } from './rng';
 export {
   SpaceError,

@@ -9,7 +9,7 @@
  * The unit mapping gives each discrete value an equal share of [0, 1] (steps) or the share nearest
  * to it (values), so a uniform draw in [0, 1] never favours the end points.
  */
-import type { CategoricalParam, FloatParam, IntParam, ParamSpec, ParamValue, Params, Space } from './types';
+import { isPlainObject, type CategoricalParam, type FloatParam, type IntParam, type ParamSpec, type ParamValue, type Params, type Space } from './types';
 
 export type NumericParam = FloatParam | IntParam;
 
@@ -46,9 +46,6 @@ function show(v: unknown): string {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);

@@ -30,7 +30,7 @@ import {
   isAlgorithmName,
   validateSpace,
 } from '@nx-hpo/optimizers';
-import type { AlgorithmName, Space } from '@nx-hpo/optimizers';
+import { isPlainObject, type AlgorithmName, type Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import { findTemplateStrings, referencedNames, type TemplateString } from './placeholders';
 import { checkAgainstSchema, rankProblems } from './schema-check';
@@ -185,9 +185,6 @@ export function parseTuneConfig(text: string, file: string, overrides: TuneOverr
 
 type Fail = (p: ConfigPath, message: string, at?: 'value' | 'key') => UserError;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function pathKey(p: ConfigPath): string {
   return JSON.stringify(p.map(String));

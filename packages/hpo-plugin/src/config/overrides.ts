@@ -1,11 +1,8 @@
 /** Parameter values given by hand (e.g. `--params lr=0.01,units=64`), checked against the space. */
-import { SpaceError, checkParams } from '@nx-hpo/optimizers';
+import { SpaceError, checkParams, isPlainObject } from '@nx-hpo/optimizers';
 import type { Params, Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `lr=0.01,units=64` or `lr=0.01 units=64` → { lr: '0.01', units: '64' } (values stay text for checkParams to coerce). */
 function parsePairs(text: string): Record<string, unknown> {

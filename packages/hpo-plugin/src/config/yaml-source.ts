@@ -2,11 +2,11 @@
  * Reading tune.yaml into plain JSON while keeping the YAML nodes around, so that any config path
  * can later be turned into `file:line:col`. This is the only place that parses YAML.
  */
-import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { UserError } from '../errors';
 import type { ConfigLocation } from './types';
+import { displayPath as displayFile } from '../display-path';
 
 export type ConfigPath = ReadonlyArray<string | number>;
 
@@ -30,11 +30,22 @@ export function unmask(s: string): string {
   return s.includes(OPEN_MASK) || s.includes(CLOSE_MASK) ? s.replaceAll(OPEN_MASK, '{').replaceAll(CLOSE_MASK, '}') : s;
 }
 
-/** The file as the user would name it: relative to cwd when it lies under it. */
-export function displayFile(absFile: string, cwd: string = process.cwd()): string {
-  const rel = path.relative(cwd, absFile);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absFile;
+/**
+ * The document as plain JSON, or undefined when the text does not parse: for readers that must
+ * tolerate any content (the inferred targets read a tune.yaml on every graph computation).
+ */
+export function parseYamlLoosely(text: string): unknown {
+  const masked = maskPlaceholders(text);
+  try {
+    const doc = parseDocument(masked ?? text, { logLevel: 'silent' });
+    if (doc.errors.length) return undefined;
+    return doc.toJS({ reviver: (_k: unknown, v: unknown) => (typeof v === 'string' ? unmask(v) : v) }) as unknown;
+  } catch {
+    return undefined;
+  }
 }
+
+export { displayFile };
 
 /** `model.layers[0].dense.units` from ['model','layers',0,'dense','units']; odd keys are quoted. */
 export function formatPath(segments: ConfigPath): string {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../errors';
+import { displayPath as displayPathOf } from '../display-path';
 
 export interface ReadCsvOptions {
   /** The first row holds column names. */
@@ -240,9 +240,4 @@ function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The path relative to the working directory when the file is inside it, else as given. */
-export function displayPathOf(file: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
+export { displayPathOf };

@@ -31,7 +31,11 @@ export class TrialPool {
    * With `warm`, every thread starts loading its backend and preparing the config's dataset at
    * once, before its first task arrives (worker.ts).
    */
-  constructor(readonly size: number, warm?: { backend: BackendName; config: TuneConfig }) {
+  constructor(
+    readonly size: number,
+    onError: (e: unknown) => void = () => {},
+    warm?: { backend: BackendName; config: TuneConfig },
+  ) {
     const { filename, execArgv } = workerSetup();
     const workerData: WorkerWarmUp | undefined = warm ? { backend: warm.backend, config: portableConfig(warm.config) } : undefined;
     this.pool = new Piscina({
@@ -45,12 +49,17 @@ export class TrialPool {
     });
     // A thread's own error (e.g. its module failed to load) also rejects the task it was running,
     // which records the trial failed; unhandled, the event would take the whole process down.
-    this.pool.on('error', () => {});
+    this.pool.on('error', onError);
   }
 
   run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
     // The report port moves to the worker; the shared flag is shared, not copied.
     return this.pool.run(task, { signal, transferList: task.reports ? [task.reports.port] : [] });
+  }
+
+  /** Runs the worker's `probe` (see worker.ts) on one thread. */
+  probe(task: Pick<TrialTask, 'configFile' | 'backend'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+    return this.pool.run(task, { name: 'probe' });
   }
 
   async close(): Promise<void> {

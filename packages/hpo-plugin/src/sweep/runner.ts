@@ -11,20 +11,22 @@
  * tell (study, journal, store, outputs); `write` leaves the final outputs.
  */
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
-import { resolveTrial } from '../config';
+import { createStudy, type Study } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
+import { displayFile } from '../config/yaml-source';
 import { UserError } from '../errors';
+import { describeError, Warnings, type Warn } from '../warnings';
 import { StudyJournal, type JournalOp } from '../store/journal';
-import { lineageKey, trialKey } from '../store/trial-key';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
-import type { SerializedCheckpoint } from '../training/checkpoint';
+import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
+import type { EpochLog } from '../training/epoch-log';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
+import { compareComplete, tieBreakOf } from './best';
 import { formatDuration, formatValue } from './format';
-import { epochsOf, studyIdentity, trainingSeed } from './identity';
+import { epochsOf, studyIdentity, trainingSeed, trialKeys, type TrialKeys } from './identity';
 import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
@@ -58,6 +60,13 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /** Says a warning once per kind (default: once per message, through `log`). */
+  warn?: Warn;
+  /**
+   * Paths in the outputs and the log are shown relative to this folder (the workspace root; default
+   * the working directory), so the same trials give the same files and lines on any machine.
+   */
+  root?: string;
 }
 
 export interface SweepResult {
@@ -98,13 +107,6 @@ function refuseShardOfAdaptive({ shard, config }: SweepOptions): void {
   );
 }
 
-/** A trial's key, its lineage (the key without the epoch budget) and that budget, from one resolve. */
-interface TrialKeys {
-  key: string;
-  lineage: string;
-  epochs: number;
-}
-
 /** A trial the store answered (`hit`), or one to train (`entry`: a pruned earlier run, if any). */
 interface LookedUp {
   keys: TrialKeys;
@@ -119,6 +121,7 @@ class Sweep {
   private readonly rules: StoredAnswerRules;
   private readonly outputs: SweepOutputs;
   private readonly pool: TrialPool;
+  private readonly warn: Warn;
   private readonly abort = new AbortController();
   private readonly started = Date.now();
   private study: Study;
@@ -131,11 +134,11 @@ class Sweep {
 
   private readonly records: TrialRecord[] = [];
   private best: BestRecord | undefined;
+  private bestTrial: TrialRecord | undefined;
   private bestModel: () => ModelArtifacts | undefined = () => undefined;
   private trained = 0;
   private reused = 0;
-  private userError: string | undefined;
-  private warnedBackend = false;
+  private probed: Promise<void> | undefined;
 
   constructor(private readonly opts: SweepOptions) {
     this.config = opts.config;
@@ -145,7 +148,12 @@ class Sweep {
     this.study = this.newStudy();
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
-    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)), { backend: opts.backend, config: this.config });
+    this.warn = opts.warn ?? new Warnings(opts.log).warn;
+    this.pool = new TrialPool(
+      Math.max(1, Math.min(opts.parallelism, this.total)),
+      (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+      { backend: opts.backend, config: this.config },
+    );
   }
 
   private newStudy(): Study {
@@ -162,9 +170,7 @@ class Sweep {
   }
 
   private keysOf(params: Params): TrialKeys {
-    const spec = resolveTrial(this.config, params);
-    const inputs = { model: spec.model, training: spec.training, data: this.config.data, seed: this.seed, backend: this.backend };
-    return { key: trialKey(inputs), lineage: lineageKey(inputs), epochs: epochsOf(spec.training) ?? Infinity };
+    return trialKeys(this.config, params, this.seed, this.backend);
   }
 
   /** Says what is about to run, clears old outputs, and replays the study journal. */
@@ -179,7 +185,7 @@ class Sweep {
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
     );
-    log(`backend: ${this.backend}${store ? `  store: ${store.root}` : ''}`);
+    log(`backend: ${this.backend}${store ? `  store: ${this.display(store.root)}` : ''}`);
     this.replay();
   }
 
@@ -250,20 +256,27 @@ class Sweep {
     else this.trained++;
     this.outputs.appendTrial(r);
     if (r.state === 'complete' && r.value !== undefined) {
-      if (!this.best || lossOf(r.value, direction) < lossOf(this.best.value, direction)) {
-        this.best = { trial: r.id, params: r.params, value: r.value, metric, direction, metrics: r.metrics ?? {} };
+      if (!this.bestTrial || compareComplete(r, this.bestTrial, { metric, direction }) < 0) {
+        this.bestTrial = r;
         this.bestModel = model;
       }
+      const b = this.bestTrial;
+      this.best = { trial: b.id, params: b.params, value: b.value as number, metric, direction, metrics: b.metrics ?? {} };
     }
     this.opts.log(progressLine(r, this.records.length, this.total, this.best, metric, Date.now() - this.started));
   }
 
   /** Keeps a trained trial in the store (and the remote cache), indexed by its lineage when it has a checkpoint. */
-  private keep(trial: StoredTrial, lineage: string, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
+  private keep(trial: StoredTrial, lineage: string | undefined, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
     const { store, remote } = this.opts;
     if (!store) return;
-    store.put(trial, model, checkpoint);
-    if (checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    try {
+      store.put(trial, model, checkpoint);
+      if (lineage && checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    } catch (e) {
+      this.warn(`store: could not keep a trial (${describeError(e)}); its result is in this run's outputs but will be trained again next time`, 'store-write');
+      return;
+    }
     remote?.push(trial.key, store);
   }
 
@@ -272,13 +285,48 @@ class Sweep {
     return (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ?? this.opts.store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
   }
 
+  /**
+   * Reports each epoch a resumed trial already trained, as an uninterrupted trial would have, so a
+   * pruner decides on its whole curve. Returns the epoch the pruner stops it at, if it does.
+   */
+  private reportEarlierEpochs(id: number, history: readonly EpochLog[]): number | undefined {
+    const { metric } = this.config.objective;
+    for (const log of history) {
+      const value = (log as unknown as Record<string, unknown>)[metric];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      this.study.report(id, log.epoch, value);
+      if (this.study.shouldPrune(id)) return log.epoch;
+    }
+    return undefined;
+  }
+
+  /** A resumed trial its earlier epochs condemn: pruned there, kept with the checkpoint it resumed from. */
+  private prunedBeforeTraining(t: AskedTrial, { key }: TrialKeys, checkpoint: SerializedCheckpoint, history: EpochLog[], epoch: number): void {
+    const reached = history.slice(0, epoch) as unknown as Array<Record<string, number>>;
+    const metrics = reached[reached.length - 1] ?? {};
+    const curve = curveOf(reached, this.config.objective.metric);
+    const trial = { key, params: t.params, state: 'pruned', metrics, history: reached, durationMs: 0, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() } as const;
+    this.keep(trial, undefined, undefined, checkpoint);
+    this.tell({ id: t.id, params: t.params, state: 'pruned', value: curve[curve.length - 1], durationMs: 0, metrics, reused: false, key, epochs: 0, curve }, () => undefined);
+  }
+
   /** Trains one trial on the pool; resolves once it is told. */
   private async train(t: AskedTrial, { keys, entry }: LookedUp): Promise<void> {
     const t0 = Date.now();
-    // Each epoch's objective goes to the study, which may prune the trial there and then.
+    const resumeFrom = this.resumePoint(entry, keys);
+    let reported = 0;
+    if (this.rules.pruning && resumeFrom) {
+      const { history } = deserializeCheckpoint(resumeFrom);
+      const prunedAt = this.reportEarlierEpochs(t.id, history);
+      if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
+      reported = history.length;
+    }
+    // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
+    // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
     const reports = this.rules.pruning
       ? openReportChannel((step, value) => {
-          this.study.report(t.id, step, value);
+          if (step > reported) this.study.report(t.id, step, value);
+          reported = Math.max(reported, step);
           return this.study.shouldPrune(t.id);
         })
       : undefined;
@@ -289,7 +337,7 @@ class Sweep {
       backend: this.opts.backend,
       reports: reports?.channel,
       checkpoint: this.opts.store !== undefined,
-      resumeFrom: this.resumePoint(entry, keys),
+      resumeFrom,
     };
     try {
       const outcome = await this.pool.run(task, this.abort.signal);
@@ -304,17 +352,17 @@ class Sweep {
   private finishTrained(t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number): void {
     const base = { id: t.id, params: t.params, reused: false, key };
     if (outcome instanceof Error || !outcome.ok) {
-      const error = outcome instanceof Error ? outcome.message : outcome.userError;
-      if (!(outcome instanceof Error)) this.userError ??= outcome.userError;
-      if (outcome instanceof Error) {
-        this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
-      }
+      // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
+      const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
+      this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
       this.tell({ ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, () => undefined);
       return;
     }
-    if (outcome.backend !== this.backend && !this.warnedBackend) {
-      this.warnedBackend = true;
-      this.opts.log(`warning: trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`);
+    if (outcome.backend !== this.backend) {
+      this.warn(`trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`, 'backend');
+    }
+    if (outcome.pruneTimeouts > 0) {
+      this.warn('a pruning decision did not come within 60 s; the trial trained on (pruners may stop fewer trials than they would)', 'prune-timeout');
     }
     const state = outcome.pruned ? 'pruned' : 'complete';
     const history = outcome.history as unknown as Array<Record<string, number>>;
@@ -328,11 +376,26 @@ class Sweep {
     this.tell({ ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, () => model);
   }
 
-  private stopped(): boolean {
-    return this.abort.signal.aborted || this.userError !== undefined;
+  private display(path: string): string {
+    return displayFile(path, this.opts.root ?? process.cwd());
   }
 
-  /** Keeps the pool busy until the budget is spent, the sweep is interrupted or a trial's error stops it. */
+  private stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * Before the first trial trains: loads what every trial needs in a worker, so an error that
+   * would fail them all (a model module without build()) stops the sweep before any training.
+   */
+  private probe(): Promise<void> {
+    this.probed ??= this.pool.probe({ configFile: this.config.file, backend: this.opts.backend }).then((r) => {
+      if (!r.ok) throw new UserError(r.userError);
+    });
+    return this.probed;
+  }
+
+  /** Keeps the pool busy until the budget is spent or the sweep is interrupted. */
   async drive(): Promise<void> {
     const onAbort = () => this.abort.abort();
     this.opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -350,6 +413,7 @@ class Sweep {
             continue;
           }
           if (this.shardSkips(t.id)) continue; // another shard trains it
+          await this.probe();
           const task: Promise<void> = this.train(t, found).finally(() => running.delete(task));
           running.add(task);
         }
@@ -361,7 +425,6 @@ class Sweep {
           break;
         }
       }
-      if (this.userError !== undefined) throw new UserError(this.userError);
       if (this.opts.signal?.aborted) throw new SweepInterrupted(this.records.length, this.trained);
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
@@ -385,8 +448,10 @@ class Sweep {
   /** The leaderboard, summary, best.json, best model and report.md. */
   write(): SweepResult {
     const { log, outputDir } = this.opts;
-    const { records, best, trained, reused } = this;
+    const { records, trained, reused } = this;
     const { direction, metric } = this.config.objective;
+    const tieBreak = this.bestTrial && tieBreakOf(this.bestTrial, records, { metric, direction });
+    const best = this.best && tieBreak ? { ...this.best, tieBreak } : this.best;
     const board = leaderboard(records, direction, metric, Object.keys(this.config.space));
     const elapsed = formatDuration(Date.now() - this.started);
     log('');
@@ -397,10 +462,19 @@ class Sweep {
       this.outputs.writeBest(best, this.bestModel());
       log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
     }
-    this.outputs.writeReport(markdownReport(this.config, { records, best, board, backend: this.backend, elapsed, trained, reused }));
-    log(`outputs: ${outputDir}`);
+    const configFile = this.display(this.config.file);
+    this.outputs.writeReport(markdownReport({ ...this.config, file: configFile }, { records, best, board, backend: this.backend, elapsed, trained, reused }));
+    log(`outputs: ${this.display(outputDir)}`);
+    if (records.length > 0 && records.every((r) => r.state === 'failed')) {
+      throw new UserError(`all ${records.length} trials failed; the first: ${records[0]?.error ?? 'unknown error'}`);
+    }
     return { records, best, trained, reused };
   }
+}
+
+/** An internal error's message as one line (a trial's error is a field of one JSON line and one progress line). */
+function oneLine(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

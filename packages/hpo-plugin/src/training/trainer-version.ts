@@ -1,7 +1,7 @@
 /**
- * The version of the trainer's numerics: bumped whenever the same inputs would train to different
- * numbers (a new training loop, fused kernels, another summation order). It is part of every trial
- * key (store/versions.ts), so a stored trial is never served for a trainer that would not
- * reproduce it. 1: `model.fit`; 2: the own training loop with the fused dense path (dense-fast.ts).
+ * The version of the trainer's numerics: bump it whenever a change to training (the loop, kernels,
+ * initialisation, shuffling, metrics) can change any trial's result for the same inputs, so that
+ * trials stored by an older trainer are never served for the new one (it is part of every trial key).
+ * 1: `model.fit`; 2: the trainer's own loop with the fused dense path (dense-fast.ts).
  */
 export const TRAINER_NUMERICS_VERSION = 2;
