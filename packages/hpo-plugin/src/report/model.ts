@@ -19,6 +19,8 @@ export interface ReportTrial {
   epochs: number;
   durationMs: number;
   reused: boolean;
+  /** The sampler that proposed it (with algorithm auto, the portfolio member). */
+  sampler?: string;
   /** Trained trials: ms since the sweep started, and the worker slot (0-based). */
   start?: number;
   end?: number;
