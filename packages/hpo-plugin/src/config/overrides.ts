@@ -2,6 +2,7 @@
 import { SpaceError, checkParams, isPlainObject } from '@nx-hpo/optimizers';
 import type { Params, Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
+import { escapeText, quote } from '../quote';
 
 
 /** `lr=0.01,units=64` or `lr=0.01 units=64` → { lr: '0.01', units: '64' } (values stay text for checkParams to coerce). */
@@ -9,9 +10,9 @@ function parsePairs(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of text.split(/[\s,]+/).filter((s) => s !== '')) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UserError(`expected name=value, got '${item}' (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
+    if (eq <= 0) throw new UserError(`expected name=value, got ${quote(item)} (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
     const name = item.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`'${name}' is given twice`, { path: `params.${name}` });
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`${quote(name)} is given twice`, { path: `params.${escapeText(name)}` });
     Object.defineProperty(out, name, { value: item.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -48,7 +49,7 @@ export function parseParamOverrides(input: string | Record<string, unknown> | un
   } catch (e) {
     if (e instanceof SpaceError) {
       const name = e.path[0];
-      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${name}` });
+      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${escapeText(String(name))}` });
     }
     throw e;
   }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors';
 import { displayPath as displayPathOf } from '../display-path';
+import { quote } from '../quote';
 
 export interface ReadCsvOptions {
   /** The first row holds column names. */
@@ -56,7 +57,7 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvTable {
   const file = options.displayPath ?? '<csv>';
   const delimiter = options.delimiter ?? sniffDelimiter(text);
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new UserError(`delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`, {
+    throw new UserError(`delimiter must be one character other than a quote or newline, got ${quote(delimiter)}`, {
       path: 'data.delimiter',
     });
   }

@@ -180,6 +180,10 @@ class Sweep {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
+      // What auto plans from (the others ignore them); not part of the study identity: a replay
+      // follows the journal's recorded proposers whatever the budget.
+      budget: search.trials,
+      parallelism: Math.max(1, this.opts.parallelism),
       ...(search.pruner !== undefined ? { pruner: search.pruner, maxEpochs: epochsOf(training) } : {}),
     });
   }
@@ -248,7 +252,7 @@ class Sweep {
     if (this.asked >= this.total) return undefined;
     const t = this.study.ask();
     this.asked++;
-    this.journalAppend({ op: 'ask', id: t.id, params: t.params });
+    this.journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
     return t;
   }
 
@@ -267,6 +271,7 @@ class Sweep {
 
   private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
     const { direction, metric } = this.config.objective;
+    r.sampler = this.study.trial(r.id).sampler;
     this.records.push(r);
     if (r.reused) this.reused++;
     else this.trained++;

@@ -14,6 +14,7 @@ import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
 import { LiveStatus } from '../../sweep/status';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
+import { quote } from '../../quote';
 
 export default async function tuneExecutor(
   options: TuneExecutorOptions,
@@ -95,7 +96,7 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count) {
-    throw new UserError(`--shard must be i/n with 1 <= i <= n, e.g. --shard=2/3 (got '${text}')`);
+    throw new UserError(`--shard must be i/n with 1 <= i <= n, e.g. --shard=2/3 (got ${quote(text)})`);
   }
   return { index, count };
 }
