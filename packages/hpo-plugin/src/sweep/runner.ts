@@ -158,8 +158,10 @@ class Sweep {
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
     this.warn = opts.warn ?? new Warnings(opts.log).warn;
-    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)), (e) =>
-      this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+    this.pool = new TrialPool(
+      Math.max(1, Math.min(opts.parallelism, this.total)),
+      (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+      { backend: opts.backend, config: this.config },
     );
     this.freeSlots = Array.from({ length: this.pool.size }, (_, i) => i);
     const { search, objective, space } = this.config;
