@@ -80,6 +80,14 @@ describe('report.html', () => {
     assert.equal(trainCommand('nx run a:train', { act: "it's, odd" }), `nx run a:train --params='{"act":"it'\\''s, odd"}'`);
   });
 
+  test('trials keep their timeline fields and, with algorithm auto, the sampler that proposed them', () => {
+    const { info, records } = syntheticStudy(10, 9);
+    const data = studyReport(info, records.map((r, k) => ({ ...r, sampler: k % 2 ? 'tpe' : 'gp' })), true);
+    const trained = data.trials.find((t) => !t.reused);
+    assert.ok(trained && trained.start !== undefined && trained.end !== undefined && trained.slot !== undefined);
+    assert.deepEqual(data.trials.slice(0, 2).map((t) => t.sampler), ['gp', 'tpe']);
+  });
+
   test('a compare page holds every study and tags each trial with its study', () => {
     const a = syntheticStudy(20, 1);
     const b = syntheticStudy(30, 2);

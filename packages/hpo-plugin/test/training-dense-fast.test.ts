@@ -5,7 +5,9 @@ import { selectBackend, type Tf } from '../src/training/backend';
 import { denseKernels, jsKernels } from '../src/training/dense-kernels';
 import { planDenseFast } from '../src/training/dense-fast';
 import { trainModel, type EpochLog, type TrainOptions } from '../src/training/train';
+import type { LossName } from '../src/config/enums';
 import type { LayerSpec, OptimizerSpec, TrainingSpec } from '../src/training/spec';
+import type { Layer, Optimizer } from '../src/training/tf';
 import { blobs, linear } from './training-fixtures';
 
 let tf: Tf;
@@ -20,7 +22,7 @@ interface Case {
   name: string;
   layers: LayerSpec[];
   optimizer: OptimizerSpec;
-  loss?: string;
+  loss?: LossName;
   regression?: boolean;
 }
 
@@ -83,7 +85,7 @@ test('centered rmsprop trains (tfjs 4.22 takes the square root of E[g²] − E[g
 });
 
 test('the fused trainer is used for dense stacks only, with the losses and optimizers it implements', () => {
-  const build = (layers: () => Array<ReturnType<Tf['layers']['dense']>>, optimizer: () => ReturnType<Tf['train']['adam']>, loss = 'sparseCategoricalCrossentropy') => {
+  const build = (layers: () => Layer[], optimizer: () => Optimizer, loss = 'sparseCategoricalCrossentropy') => {
     const model = tf.sequential({ layers: layers() });
     model.compile({ optimizer: optimizer(), loss });
     const seeds = new Map(model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => [l as object, 1]));

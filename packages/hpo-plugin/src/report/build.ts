@@ -43,6 +43,7 @@ export function reportTrial(r: TrialRecord, study?: number): ReportTrial {
     ...(r.endMs !== undefined ? { end: r.endMs } : {}),
     ...(r.slot !== undefined ? { slot: r.slot } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.sampler !== undefined ? { sampler: r.sampler } : {}),
   };
 }
 

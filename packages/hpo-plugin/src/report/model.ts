@@ -26,6 +26,8 @@ export interface ReportTrial {
   end?: number;
   slot?: number;
   error?: string;
+  /** The sampler that proposed it (algorithm auto: the portfolio member). */
+  sampler?: string;
 }
 
 export interface ReportStudy {

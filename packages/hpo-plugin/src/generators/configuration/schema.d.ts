@@ -10,7 +10,7 @@ export interface ConfigurationGeneratorSchema {
   /** Label column: a name (with a header row) or an index, negative from the end. Default: the last column. */
   label?: string | number;
   task?: 'classification' | 'regression';
-  algorithm?: 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+  algorithm?: 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning' | 'auto';
   trials?: number;
   /** Whether the first row is a header; detected when not given. */
   header?: boolean;

@@ -484,6 +484,8 @@ const columns: Column[] = [
   { key: 'epochs', label: 'epochs', get: (t) => t.curve.length, show: (t) => `${t.curve.length}${t.reused ? '' : t.epochs !== t.curve.length ? ` (${t.epochs} trained)` : ''}` },
   { key: 'duration', label: 'duration', get: (t) => t.durationMs, show: (t) => duration(t.durationMs) },
   { key: 'reused', label: 'reused', get: (t) => (t.reused ? 'yes' : 'no') },
+  // algorithm auto: which portfolio member proposed each trial.
+  ...(trials.some((t) => t.sampler !== undefined) ? [{ key: 'sampler', label: 'sampler', left: true, get: (t: ReportTrial) => t.sampler }] : []),
 ];
 let sortKey = 'rank';
 let sortDir = 1;
@@ -630,7 +632,7 @@ function tooltipHtml(i: number): string {
   const study = compare ? `${esc((data.studies[t.study ?? 0] as ReportStudy).name)} · ` : '';
   const rows = Object.entries(t.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(fmt(v))}</td></tr>`).join('');
   const value = valueOf(t) === undefined ? '' : ` · ${esc(data.metric)} <b>${esc(fmt(t.value))}</b>`;
-  const extra = [`${t.curve.length} epochs`, duration(t.durationMs), t.reused ? 'reused from the store' : '', t.slot !== undefined ? `worker ${t.slot + 1}` : ''].filter(Boolean).join(' · ');
+  const extra = [`${t.curve.length} epochs`, duration(t.durationMs), t.reused ? 'reused from the store' : '', t.slot !== undefined ? `worker ${t.slot + 1}` : '', t.sampler ? `sampled by ${t.sampler}` : ''].filter(Boolean).join(' · ');
   return `<div>${study}trial <b>${t.id}</b> · ${t.state}${value}</div><table>${rows}</table><div>${esc(extra)}</div>${t.error ? `<div>${esc(t.error)}</div>` : ''}`;
 }
 
