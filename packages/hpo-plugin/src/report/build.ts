@@ -38,7 +38,6 @@ export function reportTrial(r: TrialRecord, study?: number): ReportTrial {
     epochs: r.epochs,
     durationMs: r.durationMs,
     reused: r.reused,
-    ...(r.sampler !== undefined ? { sampler: r.sampler } : {}),
     ...(r.startMs !== undefined ? { start: r.startMs } : {}),
     ...(r.endMs !== undefined ? { end: r.endMs } : {}),
     ...(r.slot !== undefined ? { slot: r.slot } : {}),

@@ -19,8 +19,6 @@ export interface ReportTrial {
   epochs: number;
   durationMs: number;
   reused: boolean;
-  /** The sampler that proposed it (with algorithm auto, the portfolio member). */
-  sampler?: string;
   /** Trained trials: ms since the sweep started, and the worker slot (0-based). */
   start?: number;
   end?: number;
