@@ -124,9 +124,9 @@ describe('auto: measured costs (switch points)', () => {
 
   test('in a study, GP asks that take too long move the study to tpe at a deterministic point', () => {
     // Recorded ask times (as a journal replay hands them back) make the measured costs synthetic.
-    const cost = (_study: Study) => (t: { id: number }): RecordedAsk => ({ askMs: t.id < 20 ? 1 : 150 });
+    const cost = (t: { id: number }): RecordedAsk => ({ askMs: t.id < 20 ? 1 : 150 });
     const study = createStudy({ space: BOX, algorithm: 'auto', seed: 4, budget: 60 });
-    const samplers = run(study, 60, bowl, cost(study)).map(([, s]) => s);
+    const samplers = run(study, 60, bowl, cost).map(([, s]) => s);
     const firstTpe = samplers.indexOf('tpe');
     assert.ok(firstTpe > 20, `tpe first at ${firstTpe}`);
     const gpAfter = samplers.slice(firstTpe).filter((s) => s === 'bayesian').length;

@@ -123,6 +123,14 @@ const markRadius = n > 3000 ? 1.6 : n > 500 ? 2.4 : 3.5;
 
 // ---------------------------------------------------------------- views
 
+/** With more than one proposing sampler (auto): how many trials each proposed. */
+function proposerChips(): string[] {
+  const counts = new Map<string, number>();
+  for (const t of trials) if (t.sampler !== undefined) counts.set(t.sampler, (counts.get(t.sampler) ?? 0) + 1);
+  if (counts.size < 2) return [];
+  return [`<span class="chip">proposed by ${[...counts].map(([s, c]) => `${esc(s)} ${c}`).join(', ')}</span>`];
+}
+
 function header(): string {
   const s0 = data.studies[0] as ReportStudy;
   const count = (st: string) => trials.filter((t) => t.state === st).length;
@@ -136,6 +144,7 @@ function header(): string {
         `<span class="chip state-failed">${count('failed')} failed</span>`,
         `<span class="chip">${reused} reused from the store</span>`,
         `<span class="chip">algorithm: ${esc(s0.algorithm)}</span>`,
+        ...proposerChips(),
       ];
   const banner = data.final ? '' : `<div class="banner">The sweep is still running: ${n}${s0.planned !== undefined ? ` of ${s0.planned}` : ''} trials finished. Reload to see progress.</div>`;
   return `<h1>${compare ? 'Compare studies' : 'Sweep report'}: ${esc(data.title)}</h1>
