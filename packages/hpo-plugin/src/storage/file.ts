@@ -10,6 +10,7 @@ import type { Claim, ClaimResult, ExpiredLease, JournalEntry, ReportOp, StudySto
 export class FileStudyStorage implements StudyStorage {
   readonly shared = false;
   readonly owner = `pid ${process.pid}`;
+  readonly leaseMs = undefined;
   private writable = true;
 
   private constructor(private readonly journal: StudyJournal) {}

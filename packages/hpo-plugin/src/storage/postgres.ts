@@ -67,6 +67,7 @@ export class PostgresStudyStorage implements StudyStorage {
   readonly shared = true;
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly label: string;
+  readonly leaseMs: number;
 
   private constructor(
     private readonly pool: Pool,
@@ -74,6 +75,7 @@ export class PostgresStudyStorage implements StudyStorage {
     private readonly opts: PostgresStorageOptions,
   ) {
     this.label = describeTarget(target);
+    this.leaseMs = opts.leaseMs;
   }
 
   /**

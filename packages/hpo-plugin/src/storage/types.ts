@@ -6,6 +6,7 @@
  * at a time) and PostgreSQL (postgres.ts, chosen by NX_HPO_STORAGE: any number of processes on
  * any number of machines share one study). The runner talks to this interface only.
  */
+import { UserError } from '../errors';
 import type { JournalOp } from '../store/journal';
 
 /** The small, weight-free result of a trial that a shared journal carries with its tell. */
@@ -71,6 +72,8 @@ export interface StudyStorage {
   readonly shared: boolean;
   /** This process, as written into its entries and leases. */
   readonly owner: string;
+  /** How long a lease lasts without a heartbeat (undefined: this storage has no leases). */
+  readonly leaseMs: number | undefined;
   /** Every entry after journal position `after`, in journal order. */
   read(after: number): Promise<JournalEntry[]>;
   /**
@@ -90,8 +93,11 @@ export interface StudyStorage {
   close(): Promise<void>;
 }
 
-/** A storage that cannot be used (unreachable, bad credentials, read-only, bad URL): one clear line. */
-export class StorageError extends Error {
+/**
+ * A storage that cannot be used (unreachable, bad credentials, read-only, bad URL, lost): a user's
+ * error, printed as one clear line with no password in it.
+ */
+export class StorageError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'StorageError';

@@ -32,6 +32,8 @@ import { markdownReport, progressLine, summaryLine } from './progress';
 import { replayJournal, tellOp, tellStudy } from './replay';
 import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
+import { SharedStudy, type ToldTrial } from './shared';
+import { StorageError, type StudyStorage, type TrialSummary } from '../storage/types';
 
 export { progressLine } from './progress';
 export { studyIdentity, trainingSeed } from './identity';
@@ -58,6 +60,13 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /**
+   * Opens the storage of a study shared with other processes (PostgreSQL, from NX_HPO_STORAGE), or
+   * gives undefined for the local file journal. `study` is the study identity.
+   */
+  sharedStorage?: (study: string, meta: Record<string, unknown>) => Promise<StudyStorage | undefined>;
+  /** How often a shared sweep looks at the journal while it waits for other processes (default 1 s). */
+  pollMs?: number;
 }
 
 export interface SweepResult {
@@ -81,8 +90,8 @@ const STATIC_ALGORITHMS = new Set(['random', 'grid']);
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   refuseShardOfAdaptive(opts);
   const sweep = new Sweep(opts);
-  sweep.begin();
   try {
+    await sweep.begin();
     await sweep.drive();
   } finally {
     await sweep.close();
@@ -126,6 +135,13 @@ class Sweep {
 
   private journal: StudyJournal | undefined;
   private journalWritable = false;
+  /** The study shared through a database with other processes, when there is one. */
+  private shared: SharedStudy | undefined;
+  /** What this process trained or looked up itself, until the shared journal tells it back. */
+  private readonly ownResults = new Map<number, { record: TrialRecord; model: () => ModelArtifacts | undefined }>();
+  private storageFailure: StorageError | undefined;
+  /** Outputs were reset: from here on, close() writes what the sweep has (before, it leaves them alone). */
+  private begun = false;
   private readonly pending: AskedTrial[] = [];
   private asked = 0;
 
@@ -167,20 +183,74 @@ class Sweep {
     return { key: trialKey(inputs), lineage: lineageKey(inputs), epochs: epochsOf(spec.training) ?? Infinity };
   }
 
-  /** Says what is about to run, clears old outputs, and replays the study journal. */
-  begin(): void {
+  /** Joins a shared study (before anything is cleared), says what is about to run, clears old outputs, and replays the study journal. */
+  async begin(): Promise<void> {
     const { log, shard, parallelism, store } = this.opts;
     const { search, space } = this.config;
+    await this.joinShared();
     if (this.study.remaining !== undefined && this.study.remaining < search.trials) {
       log(`grid has ${this.study.remaining} points (fewer than ${search.trials} trials): each runs once`);
     }
     this.outputs.reset();
+    this.begun = true;
     log(
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
     );
     log(`backend: ${this.backend}${store ? `  store: ${store.root}` : ''}`);
+    if (this.shared) {
+      log(`study: shared through ${this.shared.storage.label} (this process: ${this.shared.storage.owner})`);
+      await this.shared.sync();
+      this.shared.startHeartbeat();
+      return;
+    }
     this.replay();
+  }
+
+  /** Opens the shared storage, if the sweep has one: its errors come before any output is touched. */
+  private async joinShared(): Promise<void> {
+    const { sharedStorage, shard, log } = this.opts;
+    if (!sharedStorage) return;
+    const identity = studyIdentity(this.config, this.backend, this.seed);
+    const { search, objective, space } = this.config;
+    const storage = await sharedStorage(identity, { algorithm: search.algorithm, seed: search.seed, objective, space, config: this.config.file });
+    if (!storage) return;
+    if (shard) {
+      await storage.close();
+      throw new UserError('--shard and a shared study (NX_HPO_STORAGE) do not combine: the shared study already spreads its trials over every process that joins it');
+    }
+    this.shared = new SharedStudy(storage, this.study, {
+      total: this.total,
+      log,
+      onTold: (t) => this.toldShared(t),
+      heartbeatMs: Math.max(250, Math.floor((storage.leaseMs ?? 60_000) / 4)),
+    });
+  }
+
+  /** A tell read back from the shared journal: this process's own result, or another's summary. */
+  private toldShared(t: ToldTrial): void {
+    const own = this.ownResults.get(t.id);
+    this.ownResults.delete(t.id);
+    if (own && t.mine) {
+      this.record(own.record, own.model);
+      return;
+    }
+    const s: TrialSummary = t.summary ?? { durationMs: 0, curve: [] };
+    const { store } = this.opts;
+    const record: TrialRecord = {
+      id: t.id,
+      params: t.params,
+      state: t.result.state,
+      ...(t.result.value !== undefined ? { value: t.result.value } : {}),
+      durationMs: s.durationMs,
+      ...(s.metrics ? { metrics: s.metrics } : {}),
+      ...(t.result.state === 'failed' ? { error: t.result.error ?? s.error ?? 'failed' } : {}),
+      reused: true,
+      ...(s.key ? { key: s.key } : {}),
+      epochs: 0,
+      curve: s.curve,
+    };
+    this.record(record, () => (s.key ? store?.get(s.key)?.loadModel() : undefined));
   }
 
   /** Feeds what an earlier run of this very study asked and was told back into the study. */
@@ -220,7 +290,8 @@ class Sweep {
   }
 
   /** The next trial: one asked before but never finished, else a new suggestion within the budget. */
-  private ask(): AskedTrial | undefined {
+  private async ask(): Promise<AskedTrial | undefined> {
+    if (this.shared) return this.shared.claim();
     const p = this.pending.shift();
     if (p) return p;
     if (this.asked >= this.total) return undefined;
@@ -237,7 +308,17 @@ class Sweep {
   }
 
   /** Tells the study (and the journal) a finished trial's outcome, and records it. */
-  private tell(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
+  private async tell(r: TrialRecord, model: () => ModelArtifacts | undefined): Promise<void> {
+    if (this.shared) {
+      // Recorded when the journal tells it back, in the one order every process sees.
+      this.ownResults.set(r.id, { record: r, model });
+      // Told only once its model is in the remote cache, so every process can fetch what it hears of.
+      if (!r.reused) await this.opts.remote?.flush();
+      const summary: TrialSummary = { durationMs: r.durationMs, curve: r.curve, ...(r.metrics ? { metrics: r.metrics } : {}), ...(r.error ? { error: r.error } : {}), ...(r.key ? { key: r.key } : {}) };
+      const result = r.state === 'failed' ? { state: 'failed' as const, error: r.error ?? 'failed' } : { state: r.state, value: r.value as number };
+      if (!(await this.shared.tell(r.id, result, summary))) this.ownResults.delete(r.id);
+      return;
+    }
     tellStudy(this.study, r);
     this.journalAppend(tellOp(r));
     this.record(r, model);
@@ -276,11 +357,17 @@ class Sweep {
   private async train(t: AskedTrial, { keys, entry }: LookedUp): Promise<void> {
     const t0 = Date.now();
     // Each epoch's objective goes to the study, which may prune the trial there and then.
+    const shared = this.shared;
     const reports = this.rules.pruning
-      ? openReportChannel((step, value) => {
-          this.study.report(t.id, step, value);
-          return this.study.shouldPrune(t.id);
-        })
+      ? shared
+        ? openReportChannel(
+            (step, value) => shared.report(t.id, step, value),
+            (e) => this.failStorage(e),
+          )
+        : openReportChannel((step, value) => {
+            this.study.report(t.id, step, value);
+            return this.study.shouldPrune(t.id);
+          })
       : undefined;
     const task = {
       configFile: this.config.file,
@@ -291,17 +378,25 @@ class Sweep {
       checkpoint: this.opts.store !== undefined,
       resumeFrom: this.resumePoint(entry, keys),
     };
+    let finished: { record: TrialRecord; model: () => ModelArtifacts | undefined } | undefined;
     try {
       const outcome = await this.pool.run(task, this.abort.signal);
-      this.finishTrained(t, keys, outcome, Date.now() - t0);
+      finished = this.finishTrained(t, keys, outcome, Date.now() - t0);
     } catch (e) {
-      if (!this.abort.signal.aborted) this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+      if (!this.abort.signal.aborted) finished = this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
     } finally {
       reports?.close();
     }
+    if (finished) await this.tell(finished.record, finished.model);
   }
 
-  private finishTrained(t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number): void {
+  /** Stores a trained trial's outcome and gives the record to tell. */
+  private finishTrained(
+    t: AskedTrial,
+    { key, lineage }: TrialKeys,
+    outcome: TrialTaskResult | Error,
+    wallMs: number,
+  ): { record: TrialRecord; model: () => ModelArtifacts | undefined } {
     const base = { id: t.id, params: t.params, reused: false, key };
     if (outcome instanceof Error || !outcome.ok) {
       const error = outcome instanceof Error ? outcome.message : outcome.userError;
@@ -309,8 +404,7 @@ class Sweep {
       if (outcome instanceof Error) {
         this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
       }
-      this.tell({ ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, () => undefined);
-      return;
+      return { record: { ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, model: () => undefined };
     }
     if (outcome.backend !== this.backend && !this.warnedBackend) {
       this.warnedBackend = true;
@@ -325,11 +419,17 @@ class Sweep {
     const model = outcome.model;
     const epochs = history.length - outcome.resumedFrom;
     const curve = curveOf(history, this.config.objective.metric);
-    this.tell({ ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, () => model);
+    return { record: { ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, model: () => model };
   }
 
   private stopped(): boolean {
-    return this.abort.signal.aborted || this.userError !== undefined;
+    return this.abort.signal.aborted || this.userError !== undefined || this.storageFailure !== undefined;
+  }
+
+  /** The shared storage failed for good (retries spent): stop, keeping what finished. */
+  private failStorage(e: unknown): void {
+    this.storageFailure ??= e instanceof StorageError ? e : new StorageError(e instanceof Error ? e.message : String(e));
+    this.abort.abort();
   }
 
   /** Keeps the pool busy until the budget is spent, the sweep is interrupted or a trial's error stops it. */
@@ -340,21 +440,38 @@ class Sweep {
       const running = new Set<Promise<void>>();
       const aborted = abortPromise(this.abort.signal);
       for (;;) {
-        while (running.size < this.pool.size && !this.stopped()) {
-          const t = this.ask();
-          if (!t) break;
-          const found = await this.lookUp(t);
-          if (found.hit) {
-            const entry = found.entry;
-            this.tell(found.hit, () => entry?.loadModel());
-            continue;
+        try {
+          while (running.size < this.pool.size && !this.stopped()) {
+            const t = await this.ask();
+            if (!t) break;
+            const found = await this.lookUp(t);
+            if (found.hit) {
+              const entry = found.entry;
+              await this.tell(found.hit, () => entry?.loadModel());
+              continue;
+            }
+            if (this.shardSkips(t.id)) continue; // another shard trains it
+            const task: Promise<void> = this.train(t, found)
+              .catch((e: unknown) => {
+                if (e instanceof StorageError) this.failStorage(e);
+                else throw e;
+              })
+              .finally(() => running.delete(task));
+            running.add(task);
           }
-          if (this.shardSkips(t.id)) continue; // another shard trains it
-          const task: Promise<void> = this.train(t, found).finally(() => running.delete(task));
-          running.add(task);
+          if (this.shared && !this.stopped()) {
+            // Others may still run trials (or die holding them): look again after a while.
+            if (running.size === 0 && this.shared.finished) break;
+            await Promise.race([...running, aborted, delay(this.opts.pollMs ?? 1000)]);
+            if (!this.stopped()) await this.shared.sync();
+          } else {
+            if (running.size === 0) break;
+            await Promise.race([...running, aborted]);
+          }
+        } catch (e) {
+          if (!(e instanceof StorageError)) throw e;
+          this.failStorage(e);
         }
-        if (running.size === 0) break;
-        await Promise.race([...running, aborted]);
         if (this.stopped()) {
           this.abort.abort();
           await Promise.allSettled([...running]);
@@ -362,6 +479,7 @@ class Sweep {
         }
       }
       if (this.userError !== undefined) throw new UserError(this.userError);
+      if (this.storageFailure) throw this.storageFailure;
       if (this.opts.signal?.aborted) throw new SweepInterrupted(this.records.length, this.trained);
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
@@ -376,10 +494,33 @@ class Sweep {
   /** Releases the journal, the pool and the remote cache; writes what even an interrupted sweep leaves. */
   async close(): Promise<void> {
     this.journal?.close();
+    if (!this.begun) {
+      await this.shared?.storage.close();
+      await this.pool.close();
+      return;
+    }
+    if (this.shared) await this.closeShared(this.shared);
     await this.pool.close();
     await this.opts.remote?.flush();
     this.outputs.writeCsv(this.records, Object.keys(this.config.space));
     this.outputs.writeStudy(this.study.toJSON());
+  }
+
+  /**
+   * Ends this process's part in a shared study: trials.jsonl in trial order (the same file in every
+   * process, but for `reused`), and the best model fetched when another machine trained it.
+   */
+  private async closeShared(shared: SharedStudy): Promise<void> {
+    shared.stopHeartbeat();
+    await shared.storage.close();
+    this.records.sort((a, b) => a.id - b.id);
+    this.outputs.writeTrials(this.records);
+    const best = this.best;
+    const key = best ? this.records.find((r) => r.id === best.trial)?.key : undefined;
+    if (!best || !key || this.bestModel()) return;
+    const entry = await lookUpEntry(key, this.opts.store, this.opts.remote).catch(() => undefined);
+    if (entry) this.bestModel = () => entry.loadModel();
+    else this.opts.log(`best model: trial ${best.trial} was trained by another process whose model is not in this store or the remote cache; best.json describes it, best-model/ is left out`);
   }
 
   /** The leaderboard, summary, best.json, best model and report.md. */
@@ -401,6 +542,10 @@ class Sweep {
     log(`outputs: ${outputDir}`);
     return { records, best, trained, reused };
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

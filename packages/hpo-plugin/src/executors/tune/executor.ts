@@ -10,6 +10,7 @@ import { UserError } from '../../errors';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
+import { openSharedStorage } from '../../storage';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
 
@@ -54,6 +55,8 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      // NX_HPO_STORAGE=postgresql://… shares the study with every process that names the same one.
+      sharedStorage: (study, meta) => openSharedStorage({ study, meta, warn: (m) => console.warn(`warning: ${m}`) }),
     });
     return { success: true };
   } catch (e) {
