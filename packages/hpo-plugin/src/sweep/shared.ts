@@ -52,6 +52,8 @@ export class SharedStudy {
   private readonly mine = new Map<number, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatFailure: StorageError | undefined;
+  /** One journal operation at a time: a claim's ask must not be re-applied by a sync racing it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly storage: StudyStorage,
@@ -60,9 +62,19 @@ export class SharedStudy {
   ) {}
 
   /** Reads and applies whatever the other processes journalled since the last look. */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    return this.exclusive(() => this.syncNow());
+  }
+
+  private async syncNow(): Promise<void> {
     this.throwIfHeartbeatFailed();
     this.apply(await this.storage.read(this.cursor));
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** True when the whole budget was asked and every asked trial was told. */
@@ -79,7 +91,11 @@ export class SharedStudy {
    * The next trial for this process: another attempt at a trial whose lease expired, else a new
    * ask within the budget, else nothing (the budget is asked; others may still be running).
    */
-  async claim(): Promise<ClaimedTrial | undefined> {
+  claim(): Promise<ClaimedTrial | undefined> {
+    return this.exclusive(() => this.claimNow());
+  }
+
+  private async claimNow(): Promise<ClaimedTrial | undefined> {
     this.throwIfHeartbeatFailed();
     for (;;) {
       const r = await this.storage.claim(this.cursor, (entries, expired) => this.decide(entries, expired));
@@ -99,7 +115,7 @@ export class SharedStudy {
       }
       const error = `its process stopped heart-beating ${MAX_ATTEMPTS} times`;
       this.opts.log(`trial ${claimed.id}: ${error}; told failed, not retried again`);
-      await this.tell(claimed.id, { state: 'failed', error }, { durationMs: 0, curve: [], error });
+      await this.tellNow(claimed.id, { state: 'failed', error }, { durationMs: 0, curve: [], error });
     }
   }
 
@@ -119,12 +135,16 @@ export class SharedStudy {
    * process's reports. A retried trial re-reports epochs its first attempt reported: those are
    * not journalled again, and only the latest one is judged.
    */
-  async report(id: number, step: number, value: number): Promise<boolean> {
+  report(id: number, step: number, value: number): Promise<boolean> {
+    return this.exclusive(() => this.reportNow(id, step, value));
+  }
+
+  private async reportNow(id: number, step: number, value: number): Promise<boolean> {
     const last = this.study.trial(id).intermediate.at(-1);
     if (last === undefined || step > last[0]) {
       if (!(await this.storage.append({ op: 'report', id, step, value }))) return this.lost(id);
     }
-    await this.sync();
+    await this.syncNow();
     const latest = this.study.trial(id).intermediate.at(-1);
     return latest !== undefined && latest[0] === step && this.study.shouldPrune(id);
   }
@@ -133,7 +153,11 @@ export class SharedStudy {
    * Journals a finished trial. False when another process had already taken it over (this
    * process's lease had expired): the study keeps that process's result.
    */
-  async tell(id: number, result: TellResult, summary: TrialSummary): Promise<boolean> {
+  tell(id: number, result: TellResult, summary: TrialSummary): Promise<boolean> {
+    return this.exclusive(() => this.tellNow(id, result, summary));
+  }
+
+  private async tellNow(id: number, result: TellResult, summary: TrialSummary): Promise<boolean> {
     const op: TellOp =
       result.state === 'failed'
         ? { op: 'tell', id, state: 'failed', error: result.error ?? 'failed', summary }
@@ -141,7 +165,7 @@ export class SharedStudy {
     const accepted = await this.storage.append(op);
     this.mine.delete(id);
     if (!accepted) this.opts.log(`trial ${id}: another process took it over after this one's lease expired; its result is the study's`);
-    await this.sync();
+    await this.syncNow();
     return accepted;
   }
 
@@ -173,6 +197,7 @@ export class SharedStudy {
   /** Feeds journal entries to the replica, in order. */
   private apply(entries: readonly JournalEntry[]): void {
     for (const e of entries) {
+      if (e.seq <= this.cursor) continue; // seen already
       this.applyOne(e);
       this.cursor = e.seq;
     }
