@@ -15,7 +15,7 @@ import { TestCacheServer } from './remote-cache-server';
 import { TempWorkspace } from './workspace';
 
 const TRIALS = 9;
-const LEASE_SECONDS = 3;
+const LEASE_SECONDS = 5;
 
 let server: PostgresServer;
 let url: string;

@@ -99,18 +99,18 @@ describe('PostgreSQL study storage', () => {
 
   test('an expired lease is retried by another process, the retry is recorded, and the old runner is refused', async () => {
     const study = `lease-${studyCounter++}`;
-    const a = new Replayer(await open(study, 400));
-    const b = new Replayer(await open(study, 400));
+    const a = new Replayer(await open(study, 1500));
+    const b = new Replayer(await open(study, 1500));
     const first = await a.claim(1);
     assert.deepEqual(first, { op: 'ask', id: 0, params: { x: 0 } });
-    // Heart-beating keeps the lease: b finds nothing to do.
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 200));
+    // Heart-beating keeps the lease (for longer than the lease itself): b finds nothing to do.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 300));
       await a.storage.heartbeat([0]);
       assert.equal(await b.claim(1), undefined);
     }
     // a stops heart-beating (killed): after the lease, b retries trial 0.
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual(await b.claim(1), { op: 'retry', id: 0, attempt: 2 });
     assert.equal(await a.storage.append({ op: 'report', id: 0, step: 1, value: 0.5 }), false, 'a report from the old runner is refused');
     assert.equal(await a.storage.append({ op: 'tell', id: 0, state: 'complete', value: 1 }), false, 'a tell from the old runner is refused');

@@ -125,18 +125,18 @@ describe('SharedStudy', () => {
 
   test('a killed process: its lease expires, another process retries the trial once, re-reported epochs are judged once', async () => {
     const pruner = { name: 'median', minTrials: 5, warmupSteps: 0 };
-    const victim = await join('retry', 2, { algorithm: 'random', pruner, leaseMs: 300 });
-    const rescuer = await join('retry', 2, { algorithm: 'random', pruner, leaseMs: 300 });
+    const victim = await join('retry', 2, { algorithm: 'random', pruner, leaseMs: 1500 });
+    const rescuer = await join('retry', 2, { algorithm: 'random', pruner, leaseMs: 1500 });
     victim.shared.startHeartbeat();
     rescuer.shared.startHeartbeat();
     const t = await victim.shared.claim();
     assert.ok(t);
     await victim.shared.report(t.id, 1, 0.9);
     await victim.shared.report(t.id, 2, 0.8);
-    await sleep(500);
-    assert.equal(await rescuer.shared.claim().then((c) => c?.id), 1, 'a live lease is not retried');
+    await sleep(2000);
+    assert.equal(await rescuer.shared.claim().then((c) => c?.id), 1, 'a live lease (older than the lease period, heart-beaten) is not retried');
     victim.shared.stopHeartbeat(); // kill -9: no more heartbeats
-    await sleep(600);
+    await sleep(2000);
     const retry = await rescuer.shared.claim();
     assert.deepEqual(retry, { id: t.id, params: t.params, attempt: 2 });
     assert.match(rescuer.logs.join('\n'), new RegExp(`trial ${t.id}: its process stopped heart-beating; retrying it here \\(attempt 2\\)`));
