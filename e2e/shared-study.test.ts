@@ -187,6 +187,38 @@ describe('one tpe study shared by three workspaces through PostgreSQL', () => {
     }
   });
 
+  test('the database lost mid-sweep: retried, then a clean stop with one line, finished trials kept', async () => {
+    const own = await startPostgres();
+    const ws = new TempWorkspace('nx-hpo-shared');
+    try {
+      own.sql(`CREATE ROLE hpo LOGIN PASSWORD 'lost-Secret'; CREATE DATABASE hpo OWNER hpo;`);
+      addIrisProject(ws, 'apps/iris', 'iris', { algorithm: 'tpe', trials: 40, parallelism: 1, epochs: 2, seed: 5 });
+      const run = startTune(ws, { NX_HPO_STORAGE: own.url('hpo', 'lost-Secret', 'hpo'), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '' });
+      const tells = () => {
+        try {
+          return Number(own.sql(`SELECT count(*) FROM nx_hpo_journal WHERE op->>'op' = 'tell'`, 'hpo').trim());
+        } catch {
+          return 0; // the tables are not made yet
+        }
+      };
+      await waitFor('two finished trials', () => (tells() >= 2 ? true : undefined));
+      own.stop();
+      const r = await run.done;
+      assert.notEqual(r.code, 0, r.output);
+      assert.match(r.output, /storage: lost the connection to postgresql:\/\/hpo@127\.0\.0\.1:\d+\/hpo .*; retrying \(1\/4\)/);
+      const last = r.output.split('\n').filter((l) => /cannot reach PostgreSQL|lost the connection/.test(l) && !/retrying/.test(l));
+      assert.equal(last.length, 1, r.output);
+      assert.ok(!r.output.includes('lost-Secret'), r.output);
+      // The trials that finished are in the store: a local run (no database) reuses them.
+      const again = ws.nx(['run', 'iris:tune', '--trials=2', '--skip-nx-cache'], { NX_CACHE_DIRECTORY: ws.path('.nx-cache') });
+      assert.equal(again.code, 0, again.output);
+      assert.match(again.output, /2 trials in .*: 0 trained, 2 reused/);
+    } finally {
+      own.stop();
+      ws.dispose();
+    }
+  });
+
   test('a wrong password: one line, no password, non-zero exit, before any training', () => {
     const ws = new TempWorkspace('nx-hpo-shared');
     try {

@@ -144,6 +144,31 @@ describe('PostgreSQL study storage', () => {
   });
 });
 
+describe('a connection lost mid-sweep', () => {
+  test('is retried, then gives one clear line (the server went away)', async () => {
+    const own = await startPostgres();
+    try {
+      own.sql(`CREATE ROLE hpo LOGIN PASSWORD 'lost-pw'; CREATE DATABASE hpo OWNER hpo;`);
+      const warnings: string[] = [];
+      const s = await PostgresStudyStorage.open(parseStorageUrl(own.url('hpo', 'lost-pw', 'hpo')), { study: 'lost', meta: {}, leaseMs: 30_000, retries: 3, warn: (l) => warnings.push(l) });
+      opened.push(s);
+      const r = new Replayer(s);
+      assert.ok(await r.claim(2));
+      own.stop();
+      await assert.rejects(s.append({ op: 'tell', id: 0, state: 'complete', value: 1 }), (e: Error) => {
+        assert.ok(e instanceof StorageError, String(e));
+        assert.ok(!e.message.includes('\n') && !e.message.includes('lost-pw'), e.message);
+        assert.match(e.message, /cannot reach PostgreSQL at 127\.0\.0\.1|lost the connection to postgresql:\/\/hpo@127\.0\.0\.1/);
+        return true;
+      });
+      assert.equal(warnings.length, 2, warnings.join('\n'));
+      assert.match(warnings[0] ?? '', /^storage: lost the connection to postgresql:\/\/hpo@127\.0\.0\.1:\d+\/hpo \(.*\); retrying \(1\/2\)$/);
+    } finally {
+      own.stop();
+    }
+  });
+});
+
 describe('PostgreSQL storage errors: one line, no password', () => {
   async function openError(target: string): Promise<string> {
     try {

@@ -212,6 +212,9 @@ export class PostgresStudyStorage implements StudyStorage {
 
   private async transaction<T>(body: (c: PoolClient) => Promise<T>, what: string): Promise<T> {
     const c = await this.pool.connect();
+    // A connection that dies while checked out also emits 'error'; its query rejects anyway.
+    const ignore = () => {};
+    c.on('error', ignore);
     let broken = false;
     try {
       await c.query('BEGIN');
@@ -224,6 +227,7 @@ export class PostgresStudyStorage implements StudyStorage {
       });
       throw e instanceof StorageError ? e : Object.assign(e as Error, { during: what });
     } finally {
+      c.removeListener('error', ignore);
       c.release(broken);
     }
   }
