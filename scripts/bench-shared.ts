@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { createStudy, Rng, type AlgorithmName } from '../packages/optimizers/src';
+import { createStudy, Rng, type AlgorithmName } from '@nx-hpo/optimizers';
 import { BENCHMARK_FUNCTIONS, benchmarkFunction, type BenchmarkFunction } from '../packages/optimizers/bench/functions';
 import { PostgresStudyStorage } from '../packages/hpo-plugin/src/storage/postgres';
 import { parseStorageUrl } from '../packages/hpo-plugin/src/storage/url';
