@@ -178,11 +178,21 @@ async function main(): Promise<void> {
   const modeNames = ['1x1', `1x${processes}`, `${processes}x1`];
   const pick = (fn: string, alg: string, mode: string, key: keyof ModeResult) =>
     median(rows.filter((r) => r.function === fn && r.algorithm === alg && r.mode === mode).map((r) => r[key] as number));
+  /** Seeds where N processes × 1 found a strictly better minimum than 1 process × N (a sign test of "same efficiency"). */
+  const wins = (fn: string, alg: string) => {
+    const of = (mode: string) => rows.filter((r) => r.function === fn && r.algorithm === alg && r.mode === mode);
+    const one = of(`1x${processes}`);
+    const many = of(`${processes}x1`);
+    const better = many.filter((r) => (r.best as number) < (one.find((o) => o.seed === r.seed)?.best as number)).length;
+    const worse = many.filter((r) => (r.best as number) > (one.find((o) => o.seed === r.seed)?.best as number)).length;
+    return `${better}/${worse}`;
+  };
   const tableRows = functions.flatMap((fn) =>
     algorithms.map((alg) => [
       fn,
       alg,
       ...modeNames.map((m) => fmt(pick(fn, alg, m, 'best'))),
+      wins(fn, alg),
       ...modeNames.map((m) => (pick(fn, alg, m, 'wallMs') / 1000).toFixed(1)),
       ...modeNames.map((m) => pick(fn, alg, m, 'claimMsMedian').toFixed(1)),
     ]),
@@ -191,6 +201,7 @@ async function main(): Promise<void> {
     'function',
     'algorithm',
     ...modeNames.map((m) => `best ${m}`),
+    `${processes}x1 better/worse than 1x${processes} (seeds)`,
     ...modeNames.map((m) => `wall s ${m}`),
     ...modeNames.map((m) => `claim ms ${m}`),
   ];
