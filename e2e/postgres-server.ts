@@ -22,6 +22,7 @@ export interface PostgresServer {
 }
 
 const SUPERUSER_PASSWORD = 'super-secret-pw';
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,30 +49,44 @@ export async function startPostgres(): Promise<PostgresServer> {
     throw new Error(`PostgreSQL 15 binaries are missing in ${PG_BIN}: apt-get install -y postgresql (.ci/run does it)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'nx-hpo-pg-'));
-  chownSync(dir, uidOf('postgres'), gidOf('postgres'));
   const data = join(dir, 'data');
-  const pwfile = join(dir, 'pw');
-  writeFileSync(pwfile, SUPERUSER_PASSWORD + '\n');
-  chownSync(pwfile, uidOf('postgres'), gidOf('postgres'));
-  asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const port = await freePort();
-  let running = false;
+  let started = false;
   const stop = () => {
-    if (running) {
-      running = false;
+    if (started) {
+      started = false;
       spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
     }
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      // The server may still be removing its own files for a moment after pg_ctl returns.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // leave it to the OS's temp clean-up rather than die in a signal handler
+    }
     process.removeListener('exit', stop);
+    for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+  };
+  // Stopped also when this process is interrupted or terminated (then the signal goes on as
+  // before); registered first, so that an interrupted start-up cleans up too.
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    process.kill(process.pid, signal);
   };
   process.on('exit', stop);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  let port: number;
   try {
+    chownSync(dir, uidOf('postgres'), gidOf('postgres'));
+    const pwfile = join(dir, 'pw');
+    writeFileSync(pwfile, SUPERUSER_PASSWORD + '\n');
+    chownSync(pwfile, uidOf('postgres'), gidOf('postgres'));
+    asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
+    port = await freePort();
+    started = true; // from here on, stop() stops a server that may have come up
     asPostgres('pg_ctl', [
       '-D', data, '-l', join(dir, 'log'), '-w', '-t', '60',
       '-o', `-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c max_connections=200`,
       'start',
     ]);
-    running = true;
   } catch (e) {
     stop();
     throw e;

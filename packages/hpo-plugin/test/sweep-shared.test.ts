@@ -152,6 +152,16 @@ describe('SharedStudy', () => {
     assert.equal(victim.shared.study.trial(t.id).state, 'complete');
   });
 
+  test('a process stopped with Ctrl-C hands its running trials over at once', async () => {
+    const quitter = await join('release', 3, { leaseMs: 60_000 });
+    const other = await join('release', 3, { leaseMs: 60_000 });
+    const t = await quitter.shared.claim();
+    assert.ok(t);
+    assert.equal((await other.shared.claim())?.attempt, 1, 'a held trial is not retried');
+    await quitter.shared.release();
+    assert.deepEqual(await other.shared.claim(), { id: t.id, params: t.params, attempt: 2 });
+  });
+
   test('a replica that disagrees with the journal (other code or inputs) is refused with one line', async () => {
     const a = await join('disagree', 3);
     await a.shared.claim();

@@ -57,6 +57,11 @@ export class FileStudyStorage implements StudyStorage {
     return Promise.resolve();
   }
 
+  /** The next run of this study replays the abandoned trials (journalled asks without tells). */
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /**
    * Replaces the journal with `ops` (a prefix, or nothing when a replay no longer matches), atomically.
    */

@@ -191,6 +191,17 @@ export class PostgresStudyStorage implements StudyStorage {
     );
   }
 
+  async release(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.withRetry('release', () =>
+      this.pool.query(
+        `UPDATE nx_hpo_leases SET expires_at = now() - interval '1 millisecond'
+         WHERE study = $1 AND owner = $2 AND trial = ANY($3::int[])`,
+        [this.opts.study, this.owner, ids],
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     await this.pool.end().catch(() => {});
   }

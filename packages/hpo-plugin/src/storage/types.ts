@@ -90,6 +90,8 @@ export interface StudyStorage {
   append(op: TellOp | ReportOp): Promise<boolean>;
   /** Extends this process's leases on the trials it is running. */
   heartbeat(ids: number[]): Promise<void>;
+  /** Ends this process's leases on trials it abandons (Ctrl-C): the next process to look retries them at once. */
+  release(ids: number[]): Promise<void>;
   close(): Promise<void>;
 }
 

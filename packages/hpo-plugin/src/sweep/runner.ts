@@ -512,6 +512,8 @@ class Sweep {
    */
   private async closeShared(shared: SharedStudy): Promise<void> {
     shared.stopHeartbeat();
+    // Interrupted or failed with trials running: others retry them now, not after the lease.
+    await shared.release().catch(() => undefined);
     await shared.storage.close();
     this.records.sort((a, b) => a.id - b.id);
     this.outputs.writeTrials(this.records);

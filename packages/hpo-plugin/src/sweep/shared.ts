@@ -185,6 +185,13 @@ export class SharedStudy {
     this.heartbeatTimer.unref();
   }
 
+  /** Hands the trials this process still holds to the other processes (it stops without finishing them). */
+  async release(): Promise<void> {
+    const ids = [...this.mine.keys()];
+    this.mine.clear();
+    await this.storage.release(ids);
+  }
+
   stopHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
