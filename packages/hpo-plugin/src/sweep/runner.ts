@@ -15,7 +15,8 @@ import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../config';
 import type { TuneConfig } from '../config/types';
 import { UserError } from '../errors';
-import { StudyJournal, type JournalOp } from '../store/journal';
+import type { JournalOp } from '../store/journal';
+import { FileStudyStorage } from '../storage/file';
 import { lineageKey, trialKey } from '../store/trial-key';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
@@ -133,8 +134,8 @@ class Sweep {
   private study: Study;
   readonly total: number;
 
-  private journal: StudyJournal | undefined;
-  private journalWritable = false;
+  /** The local study journal (storage/file.ts), when this run holds it. */
+  private journal: FileStudyStorage | undefined;
   /** The study shared through a database with other processes, when there is one. */
   private shared: SharedStudy | undefined;
   /** What this process trained or looked up itself, until the shared journal tells it back. */
@@ -257,12 +258,11 @@ class Sweep {
   private replay(): void {
     const { store, shard, log } = this.opts;
     if (!store || shard) return;
-    this.journal = StudyJournal.open(store.root, studyIdentity(this.config, this.backend, this.seed));
+    this.journal = FileStudyStorage.open(store.root, studyIdentity(this.config, this.backend, this.seed));
     if (!this.journal) {
       log('store: another run holds this study journal; reusing stored trials by key only');
       return;
     }
-    this.journalWritable = true;
     const { ops } = this.journal;
     if (ops.length === 0) return;
     const replay = replayJournal(ops, this.study, this.total, (id, params) => {
@@ -280,13 +280,17 @@ class Sweep {
     this.pending.push(...replay.pending);
     if (replay.consumed < ops.length) {
       if (replay.truncatedForRetry) this.journal.rewrite(ops.slice(0, replay.consumed));
-      else this.journalWritable = false; // a smaller budget than before: read it, leave it whole
+      else this.journal.freeze(); // a smaller budget than before: read it, leave it whole
     }
     for (const { record, entry } of replay.records) this.record(record, () => entry.loadModel());
   }
 
-  private journalAppend(op: JournalOp): void {
-    if (this.journalWritable) this.journal?.append(op);
+  /** Appends an ask or a tell to the local journal (a frozen one keeps it out). */
+  private async journalAppend(op: JournalOp): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    if (op.op === 'ask') await journal.claim(journal.ops.length, () => op);
+    else await journal.append(op);
   }
 
   /** The next trial: one asked before but never finished, else a new suggestion within the budget. */
@@ -297,7 +301,7 @@ class Sweep {
     if (this.asked >= this.total) return undefined;
     const t = this.study.ask();
     this.asked++;
-    this.journalAppend({ op: 'ask', id: t.id, params: t.params });
+    await this.journalAppend({ op: 'ask', id: t.id, params: t.params });
     return t;
   }
 
@@ -320,7 +324,7 @@ class Sweep {
       return;
     }
     tellStudy(this.study, r);
-    this.journalAppend(tellOp(r));
+    await this.journalAppend(tellOp(r));
     this.record(r, model);
   }
 
@@ -493,7 +497,7 @@ class Sweep {
 
   /** Releases the journal, the pool and the remote cache; writes what even an interrupted sweep leaves. */
   async close(): Promise<void> {
-    this.journal?.close();
+    await this.journal?.close();
     if (!this.begun) {
       await this.shared?.storage.close();
       await this.pool.close();
