@@ -7,7 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlLoosely } from '../config/yaml-source';
+import { moduleClosure } from '../store/content-hash';
+import { keyInputFiles } from '../store/trial-key';
 
 export interface HpoPluginOptions {
   /** Name of the inferred tune target (default `tune`; `<name>.tune.yaml` gives `<tuneTargetName>-<name>`). */
@@ -19,7 +21,7 @@ export interface HpoPluginOptions {
 export const TUNE_FILE_GLOB = '**/{tune.yaml,tune.yml,*.tune.yaml,*.tune.yml}';
 
 /** The npm packages whose versions decide a trial's result. */
-const EXTERNAL_INPUTS = ['@nx-hpo/plugin', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+const EXTERNAL_INPUTS = ['@nx-hpo/plugin', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node'];
 
 /** `tune.yaml` → '', `small.tune.yaml` → 'small'. */
 export function sweepName(file: string): string {
@@ -27,25 +29,63 @@ export function sweepName(file: string): string {
   return base === 'tune' ? '' : base.replace(/\.tune$/, '');
 }
 
-/** Paths (relative to the YAML's folder) that the YAML says it reads; tolerant of any content. */
-export function referencedFiles(yamlText: string): string[] {
-  let doc: unknown;
-  try {
-    // `${name}` is not valid inside YAML flow maps; neutralise it (same length) before parsing.
-    doc = parseYaml(yamlText.replace(/\$\{([^}]*)\}/g, '$($1)'));
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  const pick = (v: unknown) => {
-    if (typeof v === 'string' && v !== '' && !v.includes('${')) out.push(v);
+/** What a tune.yaml says it reads and writes, read tolerantly (any content, placeholders left alone). */
+export interface YamlReferences {
+  /** Paths relative to the YAML's folder. */
+  dataPath?: string;
+  modules: string[];
+  /** `output:` (relative to the workspace root). */
+  output?: string;
+  /** A reference that cannot be followed before a trial runs (a placeholder in a path). */
+  unresolved: boolean;
+}
+
+export function yamlReferences(yamlText: string): YamlReferences {
+  const refs: YamlReferences = { modules: [], unresolved: false };
+  const doc = parseYamlLoosely(yamlText);
+  if (!doc || typeof doc !== 'object') return refs;
+  const d = doc as { data?: { path?: unknown; module?: unknown }; model?: { module?: unknown }; output?: unknown };
+  const pick = (v: unknown): string | undefined => {
+    if (typeof v !== 'string' || v === '') return undefined;
+    if (v.includes('${')) {
+      refs.unresolved = true;
+      return undefined;
+    }
+    return v;
   };
-  if (doc && typeof doc === 'object') {
-    const d = doc as { data?: { path?: unknown }; model?: { module?: unknown } };
-    pick(d.data?.path);
-    pick(d.model?.module);
+  refs.dataPath = pick(d.data?.path);
+  for (const m of [d.data?.module, d.model?.module]) {
+    const path = pick(m);
+    if (path) refs.modules.push(path);
   }
-  return out;
+  if (typeof d.output === 'string' && d.output !== '') refs.output = d.output;
+  return refs;
+}
+
+/** Paths (relative to the YAML's folder) that the YAML says it reads directly. */
+export function referencedFiles(yamlText: string): string[] {
+  const refs = yamlReferences(yamlText);
+  return [...(refs.dataPath ? [refs.dataPath] : []), ...refs.modules];
+}
+
+/**
+ * The files a trial's key hashes for this YAML (store/trial-key.ts: the data file and each module's
+ * whole import closure), and the packages those modules import. A module that cannot be followed
+ * (it does not parse yet) counts as itself and leaves `unresolved` set.
+ */
+function keyFilesOf(yamlFile: string, refs: YamlReferences): { files: string[]; packages: string[]; unresolved: boolean } {
+  const dir = dirname(yamlFile);
+  const dataPath = refs.dataPath ? resolve(dir, refs.dataPath) : undefined;
+  const modules = refs.modules.map((m) => resolve(dir, m)).filter((m) => existsSync(m));
+  let unresolved = refs.unresolved;
+  try {
+    const packages = new Set<string>();
+    for (const m of modules) for (const p of Object.keys(moduleClosure(m).packages)) packages.add(p);
+    return { files: keyInputFiles({ dataPath, modules }), packages: [...packages].sort(), unresolved };
+  } catch {
+    unresolved = true;
+    return { files: [...(dataPath ? [dataPath] : []), ...modules], packages: [], unresolved };
+  }
 }
 
 function toProjectInput(projectRoot: string, workspacePath: string): string {
@@ -102,27 +142,34 @@ export function inferTargets(
   } catch {
     text = '';
   }
+  const refs = yamlReferences(text);
+  const keyFiles = keyFilesOf(abs, refs);
   const fileInputs = [
     toProjectInput(projectRoot, tuneFile),
-    ...referencedFiles(text).map((p) => toProjectInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)))),
+    ...keyFiles.files.map((f) => toProjectInput(projectRoot, relative(context.workspaceRoot, f))),
+    // A path with a placeholder is only known per trial: every file of the project may be read.
+    ...(keyFiles.unresolved ? ['{projectRoot}/**/*'] : []),
   ];
-  const externals = lockedExternals(context.workspaceRoot);
-  const unlocked = EXTERNAL_INPUTS.filter((n) => !externals.includes(n));
+  const packages = [...new Set([...EXTERNAL_INPUTS, ...keyFiles.packages])];
+  const externals = lockedExternals(context.workspaceRoot, packages);
+  const unlocked = packages.filter((n) => !externals.includes(n));
   const inputs: TargetConfiguration['inputs'] = [
     ...fileInputs,
     ...(externals.length ? [{ externalDependencies: externals }] : []),
     ...(unlocked.length ? [{ runtime: versionsCommand(unlocked) }] : []),
   ];
   const config = `{projectRoot}/${basename(tuneFile)}`;
-  const tuneOut = `{workspaceRoot}/dist/hpo/{projectName}/${tuneTarget}`;
-  const trainOut = `{workspaceRoot}/dist/hpo/{projectName}/${trainTarget}`;
+  // The executors write to `outputPath`; `outputs` names that very option, so `--outputPath` and the
+  // YAML's `output:` move what Nx caches and restores along with what is written.
+  const tuneOut = refs.output ?? `dist/hpo/{projectName}/${tuneTarget}`;
+  const trainOut = `dist/hpo/{projectName}/${trainTarget}`;
   const targets: Record<string, TargetConfiguration> = {
     [tuneTarget]: {
       executor: '@nx-hpo/plugin:tune',
       cache: true,
       inputs,
-      outputs: [tuneOut],
-      options: { config },
+      outputs: ['{options.outputPath}'],
+      options: { config, outputPath: tuneOut },
       metadata: { description: `Hyperparameter search defined by ${basename(tuneFile)}`, technologies: ['tensorflow'] },
     },
     [trainTarget]: {
@@ -131,8 +178,8 @@ export function inferTargets(
       // Trains the tune target's winner: its best.json is an input, so a new winner retrains.
       dependsOn: [tuneTarget],
       inputs: [...inputs, { dependentTasksOutputFiles: '**/best.json' }],
-      outputs: [trainOut],
-      options: { config, params: 'best' },
+      outputs: ['{options.outputPath}'],
+      options: { config, params: 'best', outputPath: trainOut },
       metadata: { description: `Train the best configuration found by ${tuneTarget} (or given params)`, technologies: ['tensorflow'] },
     },
   };

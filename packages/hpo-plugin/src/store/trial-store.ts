@@ -8,6 +8,8 @@
  * Entries are written under <root>/tmp and renamed into place, so a reader only ever sees a whole
  * entry; a damaged one (truncated, bad checksum, other format version) is reported once and ignored.
  */
+import type { ToolVersions } from './versions';
+import { describeError, type Warn } from '../warnings';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +33,7 @@ export interface StoredTrial {
   error?: string;
   durationMs: number;
   backend: string;
-  versions: { plugin: string; tfjs: string };
+  versions: ToolVersions;
   createdAt: string;
 }
 
@@ -57,7 +59,7 @@ export class TrialStore {
 
   constructor(
     readonly root: string,
-    private readonly warn: (message: string) => void = () => {},
+    private readonly warn: Warn = () => {},
   ) {}
 
   entryDir(key: string): string {
@@ -165,10 +167,12 @@ export class TrialStore {
       mkdirSync(join(dest, '..'), { recursive: true });
       if (!existsSync(dest)) renameSync(tmp, dest);
       return this.get(key) !== undefined;
-    } catch {
+    } catch (e) {
+      // A bundle that does not parse is the sender's problem; failing to write it is ours (ENOSPC, EACCES).
+      if (!(e instanceof SyntaxError)) this.warn(`store: could not import a trial from the remote cache (${describeError(e)}); it will be trained here`, 'store-import');
       return false;
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      removeQuietly(tmp);
     }
   }
 
@@ -243,6 +247,15 @@ function artifactsFrom(files: Map<string, Buffer>): ModelArtifacts | undefined {
   const copy = new Uint8Array(weights.byteLength);
   copy.set(weights);
   return { modelJson: JSON.parse(modelJson.toString('utf8')), weights: copy.buffer };
+}
+
+/** Removes a temporary folder; one that could not even be created is no error. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // ENOTDIR/EACCES: nothing of ours is there
+  }
 }
 
 /** Written and flushed before the rename, so a renamed entry is whole even after a power loss. */

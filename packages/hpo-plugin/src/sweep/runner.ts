@@ -11,21 +11,24 @@
  * tell (study, journal, store, outputs); `write` leaves the final outputs.
  */
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
-import { resolveTrial } from '../config';
+import { createStudy, type Study } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
+import { displayFile } from '../config/yaml-source';
 import { UserError } from '../errors';
+import { describeError, Warnings, type Warn } from '../warnings';
 import type { JournalOp } from '../store/journal';
 import { FileStudyStorage } from '../storage/file';
-import { lineageKey, trialKey } from '../store/trial-key';
+import { StorageError, type StudyStorage, type TrialSummary } from '../storage/types';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
-import type { SerializedCheckpoint } from '../training/checkpoint';
+import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
+import type { EpochLog } from '../training/train';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
+import { compareComplete, tieBreakOf } from './best';
 import { formatDuration, formatValue } from './format';
-import { epochsOf, studyIdentity, trainingSeed } from './identity';
+import { epochsOf, studyIdentity, trainingSeed, trialKeys, type TrialKeys } from './identity';
 import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
@@ -34,7 +37,6 @@ import { replayJournal, tellOp, tellStudy } from './replay';
 import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
 import { SharedStudy, type ToldTrial } from './shared';
-import { StorageError, type StudyStorage, type TrialSummary } from '../storage/types';
 
 export { progressLine } from './progress';
 export { studyIdentity, trainingSeed } from './identity';
@@ -61,6 +63,13 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /** Says a warning once per kind (default: once per message, through `log`). */
+  warn?: Warn;
+  /**
+   * Paths in the outputs and the log are shown relative to this folder (the workspace root; default
+   * the working directory), so the same trials give the same files and lines on any machine.
+   */
+  root?: string;
   /**
    * Opens the storage of a study shared with other processes (PostgreSQL, from NX_HPO_STORAGE), or
    * gives undefined for the local file journal. `study` is the study identity.
@@ -108,13 +117,6 @@ function refuseShardOfAdaptive({ shard, config }: SweepOptions): void {
   );
 }
 
-/** A trial's key, its lineage (the key without the epoch budget) and that budget, from one resolve. */
-interface TrialKeys {
-  key: string;
-  lineage: string;
-  epochs: number;
-}
-
 /** A trial the store answered (`hit`), or one to train (`entry`: a pruned earlier run, if any). */
 interface LookedUp {
   keys: TrialKeys;
@@ -129,6 +131,7 @@ class Sweep {
   private readonly rules: StoredAnswerRules;
   private readonly outputs: SweepOutputs;
   private readonly pool: TrialPool;
+  private readonly warn: Warn;
   private readonly abort = new AbortController();
   private readonly started = Date.now();
   private study: Study;
@@ -148,11 +151,11 @@ class Sweep {
 
   private readonly records: TrialRecord[] = [];
   private best: BestRecord | undefined;
+  private bestTrial: TrialRecord | undefined;
   private bestModel: () => ModelArtifacts | undefined = () => undefined;
   private trained = 0;
   private reused = 0;
-  private userError: string | undefined;
-  private warnedBackend = false;
+  private probed: Promise<void> | undefined;
 
   constructor(private readonly opts: SweepOptions) {
     this.config = opts.config;
@@ -162,7 +165,10 @@ class Sweep {
     this.study = this.newStudy();
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
-    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)));
+    this.warn = opts.warn ?? new Warnings(opts.log).warn;
+    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)), (e) =>
+      this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+    );
   }
 
   private newStudy(): Study {
@@ -179,9 +185,7 @@ class Sweep {
   }
 
   private keysOf(params: Params): TrialKeys {
-    const spec = resolveTrial(this.config, params);
-    const inputs = { model: spec.model, training: spec.training, data: this.config.data, seed: this.seed, backend: this.backend };
-    return { key: trialKey(inputs), lineage: lineageKey(inputs), epochs: epochsOf(spec.training) ?? Infinity };
+    return trialKeys(this.config, params, this.seed, this.backend);
   }
 
   /** Joins a shared study (before anything is cleared), says what is about to run, clears old outputs, and replays the study journal. */
@@ -198,7 +202,7 @@ class Sweep {
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
     );
-    log(`backend: ${this.backend}${store ? `  store: ${store.root}` : ''}`);
+    log(`backend: ${this.backend}${store ? `  store: ${this.display(store.root)}` : ''}`);
     if (this.shared) {
       log(`study: shared through ${this.shared.storage.label} (this process: ${this.shared.storage.owner})`);
       await this.shared.sync();
@@ -214,7 +218,7 @@ class Sweep {
     if (!sharedStorage) return;
     const identity = studyIdentity(this.config, this.backend, this.seed);
     const { search, objective, space } = this.config;
-    const storage = await sharedStorage(identity, { algorithm: search.algorithm, seed: search.seed, objective, space, config: this.config.file });
+    const storage = await sharedStorage(identity, { algorithm: search.algorithm, seed: search.seed, objective, space, config: this.display(this.config.file) });
     if (!storage) return;
     if (shard) {
       await storage.close();
@@ -293,7 +297,10 @@ class Sweep {
     else await journal.append(op);
   }
 
-  /** The next trial: one asked before but never finished, else a new suggestion within the budget. */
+  /**
+   * The next trial: in a shared study, the one this process claims; else one asked before but never
+   * finished, else a new suggestion within the budget.
+   */
   private async ask(): Promise<AskedTrial | undefined> {
     if (this.shared) return this.shared.claim();
     const p = this.pending.shift();
@@ -313,19 +320,27 @@ class Sweep {
 
   /** Tells the study (and the journal) a finished trial's outcome, and records it. */
   private async tell(r: TrialRecord, model: () => ModelArtifacts | undefined): Promise<void> {
-    if (this.shared) {
-      // Recorded when the journal tells it back, in the one order every process sees.
-      this.ownResults.set(r.id, { record: r, model });
-      // Told only once its model is in the remote cache, so every process can fetch what it hears of.
-      if (!r.reused) await this.opts.remote?.flush();
-      const summary: TrialSummary = { durationMs: r.durationMs, curve: r.curve, ...(r.metrics ? { metrics: r.metrics } : {}), ...(r.error ? { error: r.error } : {}), ...(r.key ? { key: r.key } : {}) };
-      const result = r.state === 'failed' ? { state: 'failed' as const, error: r.error ?? 'failed' } : { state: r.state, value: r.value as number };
-      if (!(await this.shared.tell(r.id, result, summary))) this.ownResults.delete(r.id);
-      return;
-    }
+    if (this.shared) return this.tellShared(this.shared, r, model);
     tellStudy(this.study, r);
     await this.journalAppend(tellOp(r));
     this.record(r, model);
+  }
+
+  /** Journals the outcome; it is recorded when the journal tells it back, in the order every process sees. */
+  private async tellShared(shared: SharedStudy, r: TrialRecord, model: () => ModelArtifacts | undefined): Promise<void> {
+    this.ownResults.set(r.id, { record: r, model });
+    // Told only once its model is in the remote cache, so every process can fetch what it hears of.
+    if (!r.reused) await this.opts.remote?.flush();
+    const summary: TrialSummary = { durationMs: r.durationMs, curve: r.curve, ...(r.metrics ? { metrics: r.metrics } : {}), ...(r.error ? { error: r.error } : {}), ...(r.key ? { key: r.key } : {}) };
+    const result = r.state === 'failed' ? { state: 'failed' as const, error: r.error ?? 'failed' } : { state: r.state, value: r.value as number };
+    if (!(await shared.tell(r.id, result, summary))) this.ownResults.delete(r.id);
+  }
+
+  /** One epoch's objective to the study (through the shared journal when there is one); true stops the trial. */
+  private report(id: number, step: number, value: number): boolean | Promise<boolean> {
+    if (this.shared) return this.shared.report(id, step, value);
+    this.study.report(id, step, value);
+    return this.study.shouldPrune(id);
   }
 
   private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
@@ -335,20 +350,27 @@ class Sweep {
     else this.trained++;
     this.outputs.appendTrial(r);
     if (r.state === 'complete' && r.value !== undefined) {
-      if (!this.best || lossOf(r.value, direction) < lossOf(this.best.value, direction)) {
-        this.best = { trial: r.id, params: r.params, value: r.value, metric, direction, metrics: r.metrics ?? {} };
+      if (!this.bestTrial || compareComplete(r, this.bestTrial, { metric, direction }) < 0) {
+        this.bestTrial = r;
         this.bestModel = model;
       }
+      const b = this.bestTrial;
+      this.best = { trial: b.id, params: b.params, value: b.value as number, metric, direction, metrics: b.metrics ?? {} };
     }
     this.opts.log(progressLine(r, this.records.length, this.total, this.best, metric, Date.now() - this.started));
   }
 
   /** Keeps a trained trial in the store (and the remote cache), indexed by its lineage when it has a checkpoint. */
-  private keep(trial: StoredTrial, lineage: string, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
+  private keep(trial: StoredTrial, lineage: string | undefined, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
     const { store, remote } = this.opts;
     if (!store) return;
-    store.put(trial, model, checkpoint);
-    if (checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    try {
+      store.put(trial, model, checkpoint);
+      if (lineage && checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    } catch (e) {
+      this.warn(`store: could not keep a trial (${describeError(e)}); its result is in this run's outputs but will be trained again next time`, 'store-write');
+      return;
+    }
     remote?.push(trial.key, store);
   }
 
@@ -357,21 +379,55 @@ class Sweep {
     return (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ?? this.opts.store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
   }
 
+  /**
+   * Reports each epoch a resumed trial already trained, as an uninterrupted trial would have, so a
+   * pruner decides on its whole curve. Returns the epoch the pruner stops it at, if it does.
+   */
+  private async reportEarlierEpochs(id: number, history: readonly EpochLog[]): Promise<number | undefined> {
+    const { metric } = this.config.objective;
+    for (const log of history) {
+      const value = (log as unknown as Record<string, unknown>)[metric];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (await this.report(id, log.epoch, value)) return log.epoch;
+    }
+    return undefined;
+  }
+
+  /** A resumed trial its earlier epochs condemn: pruned there, kept with the checkpoint it resumed from. */
+  private async prunedBeforeTraining(t: AskedTrial, { key }: TrialKeys, checkpoint: SerializedCheckpoint, history: EpochLog[], epoch: number): Promise<void> {
+    const reached = history.slice(0, epoch) as unknown as Array<Record<string, number>>;
+    const metrics = reached[reached.length - 1] ?? {};
+    const curve = curveOf(reached, this.config.objective.metric);
+    const trial = { key, params: t.params, state: 'pruned', metrics, history: reached, durationMs: 0, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() } as const;
+    this.keep(trial, undefined, undefined, checkpoint);
+    await this.tell({ id: t.id, params: t.params, state: 'pruned', value: curve[curve.length - 1], durationMs: 0, metrics, reused: false, key, epochs: 0, curve }, () => undefined);
+  }
+
   /** Trains one trial on the pool; resolves once it is told. */
   private async train(t: AskedTrial, { keys, entry }: LookedUp): Promise<void> {
     const t0 = Date.now();
-    // Each epoch's objective goes to the study, which may prune the trial there and then.
+    const resumeFrom = this.resumePoint(entry, keys);
+    let reported = 0;
+    if (this.rules.pruning && resumeFrom) {
+      const { history } = deserializeCheckpoint(resumeFrom);
+      const prunedAt = await this.reportEarlierEpochs(t.id, history);
+      if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
+      reported = history.length;
+    }
+    // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
+    // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
+    // (A shared study skips re-reported epochs itself: a retried trial re-reports its first attempt's.)
     const shared = this.shared;
     const reports = this.rules.pruning
-      ? shared
-        ? openReportChannel(
-            (step, value) => shared.report(t.id, step, value),
-            (e) => this.failStorage(e),
-          )
-        : openReportChannel((step, value) => {
-            this.study.report(t.id, step, value);
+      ? openReportChannel(
+          (step, value) => {
+            if (shared) return shared.report(t.id, step, value);
+            if (step > reported) this.study.report(t.id, step, value);
+            reported = Math.max(reported, step);
             return this.study.shouldPrune(t.id);
-          })
+          },
+          (e) => this.failStorage(e),
+        )
       : undefined;
     const task = {
       configFile: this.config.file,
@@ -380,7 +436,7 @@ class Sweep {
       backend: this.opts.backend,
       reports: reports?.channel,
       checkpoint: this.opts.store !== undefined,
-      resumeFrom: this.resumePoint(entry, keys),
+      resumeFrom,
     };
     let finished: { record: TrialRecord; model: () => ModelArtifacts | undefined } | undefined;
     try {
@@ -394,7 +450,7 @@ class Sweep {
     if (finished) await this.tell(finished.record, finished.model);
   }
 
-  /** Stores a trained trial's outcome and gives the record to tell. */
+  /** Keeps a trained trial's outcome in the store and gives the record to tell. */
   private finishTrained(
     t: AskedTrial,
     { key, lineage }: TrialKeys,
@@ -403,16 +459,16 @@ class Sweep {
   ): { record: TrialRecord; model: () => ModelArtifacts | undefined } {
     const base = { id: t.id, params: t.params, reused: false, key };
     if (outcome instanceof Error || !outcome.ok) {
-      const error = outcome instanceof Error ? outcome.message : outcome.userError;
-      if (!(outcome instanceof Error)) this.userError ??= outcome.userError;
-      if (outcome instanceof Error) {
-        this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
-      }
+      // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
+      const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
+      this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
       return { record: { ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, model: () => undefined };
     }
-    if (outcome.backend !== this.backend && !this.warnedBackend) {
-      this.warnedBackend = true;
-      this.opts.log(`warning: trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`);
+    if (outcome.backend !== this.backend) {
+      this.warn(`trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`, 'backend');
+    }
+    if (outcome.pruneTimeouts > 0) {
+      this.warn('a pruning decision did not come within 60 s; the trial trained on (pruners may stop fewer trials than they would)', 'prune-timeout');
     }
     const state = outcome.pruned ? 'pruned' : 'complete';
     const history = outcome.history as unknown as Array<Record<string, number>>;
@@ -426,17 +482,32 @@ class Sweep {
     return { record: { ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, model: () => model };
   }
 
-  private stopped(): boolean {
-    return this.abort.signal.aborted || this.userError !== undefined || this.storageFailure !== undefined;
+  private display(path: string): string {
+    return displayFile(path, this.opts.root ?? process.cwd());
   }
 
-  /** The shared storage failed for good (retries spent): stop, keeping what finished. */
+  private stopped(): boolean {
+    return this.abort.signal.aborted || this.storageFailure !== undefined;
+  }
+
+  /** The shared storage failed for good (its retries spent): stop, keeping what finished. */
   private failStorage(e: unknown): void {
     this.storageFailure ??= e instanceof StorageError ? e : new StorageError(e instanceof Error ? e.message : String(e));
     this.abort.abort();
   }
 
-  /** Keeps the pool busy until the budget is spent, the sweep is interrupted or a trial's error stops it. */
+  /**
+   * Before the first trial trains: loads what every trial needs in a worker, so an error that
+   * would fail them all (a model module without build()) stops the sweep before any training.
+   */
+  private probe(): Promise<void> {
+    this.probed ??= this.pool.probe({ configFile: this.config.file, backend: this.opts.backend }).then((r) => {
+      if (!r.ok) throw new UserError(r.userError);
+    });
+    return this.probed;
+  }
+
+  /** Keeps the pool busy until the budget is spent or the sweep is interrupted. */
   async drive(): Promise<void> {
     const onAbort = () => this.abort.abort();
     this.opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -455,6 +526,7 @@ class Sweep {
               continue;
             }
             if (this.shardSkips(t.id)) continue; // another shard trains it
+            await this.probe();
             const task: Promise<void> = this.train(t, found)
               .catch((e: unknown) => {
                 if (e instanceof StorageError) this.failStorage(e);
@@ -482,7 +554,6 @@ class Sweep {
           break;
         }
       }
-      if (this.userError !== undefined) throw new UserError(this.userError);
       if (this.storageFailure) throw this.storageFailure;
       if (this.opts.signal?.aborted) throw new SweepInterrupted(this.records.length, this.trained);
     } finally {
@@ -521,19 +592,20 @@ class Sweep {
     await shared.storage.close();
     this.records.sort((a, b) => a.id - b.id);
     this.outputs.writeTrials(this.records);
-    const best = this.best;
-    const key = best ? this.records.find((r) => r.id === best.trial)?.key : undefined;
-    if (!best || !key || this.bestModel()) return;
-    const entry = await lookUpEntry(key, this.opts.store, this.opts.remote).catch(() => undefined);
+    const best = this.bestTrial;
+    if (!best?.key || this.bestModel()) return;
+    const entry = await lookUpEntry(best.key, this.opts.store, this.opts.remote).catch(() => undefined);
     if (entry) this.bestModel = () => entry.loadModel();
-    else this.opts.log(`best model: trial ${best.trial} was trained by another process whose model is not in this store or the remote cache; best.json describes it, best-model/ is left out`);
+    else this.opts.log(`best model: trial ${best.id} was trained by another process whose model is not in this store or the remote cache; best.json describes it, best-model/ is left out`);
   }
 
   /** The leaderboard, summary, best.json, best model and report.md. */
   write(): SweepResult {
     const { log, outputDir } = this.opts;
-    const { records, best, trained, reused } = this;
+    const { records, trained, reused } = this;
     const { direction, metric } = this.config.objective;
+    const tieBreak = this.bestTrial && tieBreakOf(this.bestTrial, records, { metric, direction });
+    const best = this.best && tieBreak ? { ...this.best, tieBreak } : this.best;
     const board = leaderboard(records, direction, metric, Object.keys(this.config.space));
     const elapsed = formatDuration(Date.now() - this.started);
     log('');
@@ -544,10 +616,19 @@ class Sweep {
       this.outputs.writeBest(best, this.bestModel());
       log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
     }
-    this.outputs.writeReport(markdownReport(this.config, { records, best, board, backend: this.backend, elapsed, trained, reused }));
-    log(`outputs: ${outputDir}`);
+    const configFile = this.display(this.config.file);
+    this.outputs.writeReport(markdownReport({ ...this.config, file: configFile }, { records, best, board, backend: this.backend, elapsed, trained, reused }));
+    log(`outputs: ${this.display(outputDir)}`);
+    if (records.length > 0 && records.every((r) => r.state === 'failed')) {
+      throw new UserError(`all ${records.length} trials failed; the first: ${records[0]?.error ?? 'unknown error'}`);
+    }
     return { records, best, trained, reused };
   }
+}
+
+/** An internal error's message as one line (a trial's error is a field of one JSON line and one progress line). */
+function oneLine(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
 }
 
 function delay(ms: number): Promise<void> {

@@ -4,7 +4,9 @@
  */
 import type { Params } from '@nx-hpo/optimizers';
 import { loadTuneConfig } from '../config';
-import { isUserError } from '../errors';
+import { isUserError, type UserError } from '../errors';
+import { locateInConfig } from '../executors/user-errors';
+import { loadModelModule } from '../training/model';
 import type { TuneConfig } from '../config/types';
 import { prepareDataset } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
@@ -34,9 +36,11 @@ export type TrialTaskResult =
       value: number;
       /** The epoch training continued from (0: from scratch). */
       resumedFrom: number;
+      /** Epochs whose pruning decision did not come in time (the trial went on). */
+      pruneTimeouts: number;
       checkpoint?: SerializedCheckpoint;
     } & Omit<TrialRun, 'value' | 'checkpoint'>)
-  /** A user-caused error (bad model for the data, …): the sweep stops with this one-line message. */
+  /** A user-caused error (bad model for the data, …), as its one `file:line:col: …` line. */
   | { ok: false; userError: string };
 
 let backendPromise: Promise<Backend> | undefined;
@@ -52,17 +56,53 @@ function prepare(configFile: string): { config: TuneConfig; dataset: Dataset } {
   return entry;
 }
 
+/**
+ * Loads what every trial needs (the config, the data, a model module and its `build`) before any
+ * trial trains, so that an error that would fail every trial stops the sweep up front instead.
+ * What it loads stays cached in this thread for the trials that follow.
+ */
+export async function probe(task: Pick<TrialTask, 'configFile' | 'backend'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+  let config: TuneConfig | undefined;
+  try {
+    backendPromise ??= selectBackend(task.backend);
+    await backendPromise;
+    config = prepare(task.configFile).config;
+    const model = config.model as { module?: unknown };
+    if (typeof model.module === 'string') await loadModelModule(model.module);
+    return { ok: true };
+  } catch (e) {
+    if (isUserError(e)) return { ok: false, userError: locatedLine(e, config) };
+    throw e;
+  }
+}
+
+/** A user error's one line, located in the YAML when it names only a config path. */
+function locatedLine(e: UserError, config: TuneConfig | undefined): string {
+  return (locateInConfig(e, config) as UserError).format();
+}
+
 export default async function runTrialTask(task: TrialTask): Promise<TrialTaskResult> {
   backendPromise ??= selectBackend(task.backend);
   const backend = await backendPromise;
   const started = Date.now();
+  let config: TuneConfig | undefined;
   try {
-    const { config, dataset } = prepare(task.configFile);
+    const prepared = prepare(task.configFile);
+    const { dataset } = prepared;
+    config = prepared.config;
+    const trialConfig = prepared.config;
     const reports = task.reports;
-    const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
+    let pruneTimeouts = 0;
+    const shouldStop = reports
+      ? (epoch: number, v: number) => {
+          const decision = reportAndAsk(reports, epoch, v);
+          if (decision === 'timed-out') pruneTimeouts++;
+          return decision === 'stop';
+        }
+      : undefined;
     let resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
     const train = () =>
-      runTrial({ config, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
+      runTrial({ config: trialConfig, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
     let trained: Awaited<ReturnType<typeof train>>;
     try {
       trained = await train();
@@ -74,20 +114,21 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
       trained = await train();
     }
     const { value, checkpoint, ...run } = trained;
-    if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
+    if (value === undefined) throw new Error(`no ${trialConfig.objective.metric} was reported`);
     const kept = checkpoint ? serializeCheckpoint(checkpoint) : undefined;
     return {
       ok: true,
       ...run,
       value,
       resumedFrom: resumeFrom?.epoch ?? 0,
+      pruneTimeouts,
       ...(kept ? { checkpoint: kept } : {}),
       backend: backend.backend,
       durationMs: Date.now() - started,
     };
   } catch (e) {
     // Error subclasses lose their identity crossing the thread boundary, so send the formatted line.
-    if (isUserError(e)) return { ok: false, userError: e.format() };
+    if (isUserError(e)) return { ok: false, userError: locatedLine(e, config) };
     throw e;
   }
 }

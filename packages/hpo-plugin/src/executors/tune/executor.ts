@@ -7,6 +7,7 @@ import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { prepareDataset } from '../../data/dataset';
 import { UserError } from '../../errors';
+import { Warnings } from '../../warnings';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
@@ -41,9 +42,10 @@ export default async function tuneExecutor(
     prepareDataset(config.data);
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
-    const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
+    const { warn } = new Warnings((line) => console.warn(line));
+    const store = new TrialStore(storeRoot(options, config, context.root), warn);
     const remoteConfig = remoteCacheFromEnv();
-    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, (m) => console.warn(`warning: ${m}`)) : undefined;
+    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, warn) : undefined;
     await runSweep({
       config,
       outputDir,
@@ -55,6 +57,8 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      root: context.root,
+      warn,
       // NX_HPO_STORAGE=postgresql://… shares the study with every process that names the same one.
       sharedStorage: (study, meta) => openSharedStorage({ study, meta, warn: (m) => console.warn(`warning: ${m}`) }),
     });
