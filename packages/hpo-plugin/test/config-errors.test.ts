@@ -60,7 +60,7 @@ test('unknown ${refs} list the space parameters', () => {
 test('bad enum values list the allowed ones', () => {
   assertError(withLine(7, '  scale: minmaxx'), `${F}:7:10: data.scale: 'minmaxx' is not a valid scaling (did you mean 'minmax'?); allowed: none, minmax, standard`);
   assertError(withLine(5, '  task: clasification'), `${F}:5:9: data.task: 'clasification' is not a valid task (did you mean 'classification'?); allowed: classification, regression`);
-  assertError(withLine(25, 'search: { algorithm: bayes }'), `${F}:25:22: search.algorithm: 'bayes' is not a valid algorithm; allowed: random, grid, bayesian, tpe, qlearning`);
+  assertError(withLine(25, 'search: { algorithm: bayes }'), `${F}:25:22: search.algorithm: 'bayes' is not a valid algorithm; allowed: random, grid, bayesian, tpe, qlearning, auto`);
   assertError(withLine(12, '    - dense: { units: 10, activation: softmaks }'), `${F}:12:39: model.layers[2].dense.activation: 'softmaks' is not a valid activation (did you mean 'softmax'?); allowed: relu,`);
 });
 
@@ -151,10 +151,10 @@ test('placeholders: syntax, and only under model and training', () => {
 
 test('cross-checks: metric vs task, stratify, label name without header', () => {
   assertError(
-    withLines({ 5: '  task: regression', 6: '  validation: { split: 0.2 }' }),
+    withLines({ 5: '  task: regression', 6: '  validation: { split: 0.2 }', 12: '    - dense: { units: 1 }' }),
     `${F}:24:22: objective.metric: 'val_accuracy' is not a regression metric; allowed for regression: val_loss, loss, val_mae, mae`,
   );
-  assertError(withLine(5, '  task: regression'), `${F}:6:39: data.validation.stratify: only classification can stratify`);
+  assertError(withLines({ 5: '  task: regression', 12: '    - dense: { units: 1 }' }), `${F}:6:39: data.validation.stratify: only classification can stratify`);
   assertError(withLine(4, '  label: digit'), `${F}:4:10: data.label: a label given by column name ('digit') needs header: true`);
   assertError(withLine(16, '  optimizer: { name: rmsprop, learningRate: ${lr}, rho: 0.9, decay: 0.9 }'), `${F}:16:3: training.optimizer: give 'rho' or its other name 'decay', not both`);
 });
@@ -167,7 +167,7 @@ test("algorithm options are checked by the algorithm, at the option", () => {
 });
 
 test('command-line overrides', () => {
-  assert.equal(errorOf(EXAMPLE, { algorithm: 'bayesain' }), "--algorithm: 'bayesain' is not a valid algorithm (did you mean 'bayesian'?); allowed: random, grid, bayesian, tpe, qlearning");
+  assert.equal(errorOf(EXAMPLE, { algorithm: 'bayesain' }), "--algorithm: 'bayesain' is not a valid algorithm (did you mean 'bayesian'?); allowed: random, grid, bayesian, tpe, qlearning, auto");
   assert.equal(errorOf(EXAMPLE, { trials: 0 }), '--trials: must be a whole number of at least 1 (got 0)');
   assert.equal(errorOf(EXAMPLE, { parallelism: 1.5 }), '--parallelism: must be a whole number of at least 1 (got 1.5)');
 });

@@ -138,7 +138,7 @@ describe('SharedStudy', () => {
     victim.shared.stopHeartbeat(); // kill -9: no more heartbeats
     await sleep(2000);
     const retry = await rescuer.shared.claim();
-    assert.deepEqual(retry, { id: t.id, params: t.params, attempt: 2 });
+    assert.deepEqual(retry, { id: t.id, params: t.params, sampler: t.sampler, attempt: 2 });
     assert.match(rescuer.logs.join('\n'), new RegExp(`trial ${t.id}: its process stopped heart-beating; retrying it here \\(attempt 2\\)`));
     // The killed process, had it come back, is refused: the trial is the rescuer's now.
     assert.equal(await victim.shared.report(t.id, 3, 0.01), false);
@@ -159,7 +159,7 @@ describe('SharedStudy', () => {
     assert.ok(t);
     assert.equal((await other.shared.claim())?.attempt, 1, 'a held trial is not retried');
     await quitter.shared.release();
-    assert.deepEqual(await other.shared.claim(), { id: t.id, params: t.params, attempt: 2 });
+    assert.deepEqual(await other.shared.claim(), { id: t.id, params: t.params, sampler: t.sampler, attempt: 2 });
   });
 
   test('a replica that disagrees with the journal (other code or inputs) is refused with one line', async () => {

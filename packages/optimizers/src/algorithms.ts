@@ -2,30 +2,22 @@
  * The registry of search algorithms by the name a user writes in `search.algorithm`.
  * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
  */
+import { createAutoSampler } from './samplers/auto';
 import { createGpSampler } from './samplers/gp';
 import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
 import { createRandomSampler } from './samplers/random';
 import { createTpeSampler } from './samplers/tpe';
-import type { Sampler } from './types';
+import { AlgorithmError } from './errors';
+import type { Sampler, SamplerOptions } from './types';
 
-export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+export { AlgorithmError } from './errors';
 
-export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning' | 'auto';
 
-/** Algorithm options as read from a config: a plain JSON mapping, checked by each factory. */
-export type SamplerOptions = Record<string, unknown>;
+export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto'];
 
-/** A bad algorithm name or option; `path` locates it, e.g. `['algorithm']` or `['options', 'xi']`. */
-export class AlgorithmError extends Error {
-  readonly path: string[];
-
-  constructor(message: string, path: string[] = []) {
-    super(message);
-    this.name = 'AlgorithmError';
-    this.path = path;
-  }
-}
+export type { SamplerOptions } from './types';
 
 export function isAlgorithmName(name: unknown): name is AlgorithmName {
   return typeof name === 'string' && (ALGORITHMS as readonly string[]).includes(name);
@@ -51,6 +43,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   qlearning: (options) => createQLearningSampler(options),
   tpe: (options) => createTpeSampler(options),
   bayesian: (options) => createGpSampler(options),
+  auto: (options) => createAutoSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */

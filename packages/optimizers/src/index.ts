@@ -20,12 +20,16 @@ export type {
   Sampler,
   SamplerContext,
   Space,
+  Suggestion,
   Trial,
   TrialState,
 } from './types';
-export { lossOf } from './types';
+export { isPlainObject, lossOf } from './types';
 export { Rng, mixSeed } from './rng';
 export {
+  CATEGORICAL_KEYS,
+  NUMERIC_KEYS,
+  PARAM_TYPES,
   SpaceError,
   checkParams,
   choiceIndex,
@@ -67,12 +71,14 @@ export {
   type CreateStudy,
   type StudyConfig,
   type StudyJSON,
+  type RecordedAsk,
   type TellResult,
 } from './study';
 export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize';
 export { createRandomSampler } from './samplers/random';
 export { createGridSampler } from './samplers/grid';
 export { createGpSampler, type GpOptions } from './samplers/gp';
+export { OUTPUT_WARPINGS, type OutputWarping } from './samplers/gp/outputs';
 export { PRUNERS, createPruner, isPrunerName, type PrunerSpec } from './pruners';
 export type {
   AshaPrunerConfig,

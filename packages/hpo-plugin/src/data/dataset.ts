@@ -14,6 +14,7 @@ import type { DataConfig, ScaleKind, Task } from '../training/spec';
 import { readCsv, type CsvTable } from './csv';
 import { applyScaler, fitScaler, type Scaler } from './scale';
 import { splitIndices, type IndexSplit } from './split';
+import { quote } from '../quote';
 
 export { applyScaler, fitScaler, type Scaler } from './scale';
 
@@ -272,7 +273,7 @@ export function loadRawData(cfg: DataConfig): RawData {
   const { classes, index } = encodeClasses(labels);
   if (classes.length < 2) {
     throw new UserError(
-      `the label column ${describeColumn(labelColumn, table.header)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`,
+      `the label column ${describeColumn(labelColumn, table.header)} has a single class (${quote(classes[0]!)}): classification needs at least 2`,
       { path: 'data.label' },
     );
   }
@@ -295,17 +296,17 @@ export function resolveLabelColumn(label: number | string, numColumns: number, h
   }
   if (!header) {
     throw new UserError(
-      `label ${JSON.stringify(label)} is a column name but the data has no header: set data.header: true, or give a column index (${range})`,
+      `label ${quote(label)} is a column name but the data has no header: set data.header: true, or give a column index (${range})`,
       { path: 'data.label' },
     );
   }
   const c = header.indexOf(label);
   if (c >= 0) return c;
   const trimmed = header.findIndex((h) => h.trim().toLowerCase() === label.trim().toLowerCase());
-  const hint = trimmed >= 0 ? ` (did you mean ${JSON.stringify(header[trimmed])}?)` : '';
-  const shown = header.slice(0, 30).map((h) => JSON.stringify(h)).join(', ');
+  const hint = trimmed >= 0 ? ` (did you mean ${quote(header[trimmed]!)}?)` : '';
+  const shown = header.slice(0, 30).map((h) => quote(h)).join(', ');
   const more = header.length > 30 ? `, … (${header.length} in all)` : '';
-  throw new UserError(`no column named ${JSON.stringify(label)}${hint}; the columns are ${shown}${more}`, { path: 'data.label' });
+  throw new UserError(`no column named ${quote(label)}${hint}; the columns are ${shown}${more}`, { path: 'data.label' });
 }
 
 /**
@@ -333,10 +334,10 @@ function parseNumber(text: string, table: CsvTable, row: number, column: number,
   if (Number.isFinite(v)) return v;
   const { line, col } = table.locate(row, column);
   const where = `${role === 'label' ? 'label ' : ''}column ${describeColumn(column, table.header)}`;
-  const message = s === '' ? `empty value in ${where}` : `value ${JSON.stringify(s)} in ${where} is not a number`;
+  const message = s === '' ? `empty value in ${where}` : `value ${quote(s)} in ${where} is not a number`;
   throw new UserError(role === 'label' ? `${message} (task: regression needs numeric labels)` : message, { file: table.file, line, col });
 }
 
 function describeColumn(column: number, header: string[] | undefined): string {
-  return header ? `${JSON.stringify(header[column])} (index ${column})` : `${column} (0-based index)`;
+  return header ? `${quote(header[column]!)} (index ${column})` : `${column} (0-based index)`;
 }

@@ -66,10 +66,6 @@ export class TrialStore {
     return join(this.root, 'trials', key.slice(0, 2), key);
   }
 
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
   /** The complete, verified entry for `key`, or undefined (absent or damaged). */
   get(key: string): StoreEntry | undefined {
     return this.verifyDir(this.entryDir(key), key);

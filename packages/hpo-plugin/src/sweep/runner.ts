@@ -22,7 +22,7 @@ import { StorageError, type StudyStorage, type TrialSummary } from '../storage/t
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
-import type { EpochLog } from '../training/train';
+import type { EpochLog } from '../training/epoch-log';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
@@ -36,6 +36,8 @@ import { markdownReport, progressLine, summaryLine } from './progress';
 import { replayJournal, tellOp, tellStudy } from './replay';
 import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
+import { HtmlReportWriter } from '../report/writer';
+import type { SweepProgress } from './status';
 import { SharedStudy, type ToldTrial } from './shared';
 
 export { progressLine } from './progress';
@@ -70,6 +72,10 @@ export interface SweepOptions {
    * the working directory), so the same trials give the same files and lines on any machine.
    */
   root?: string;
+  /** report.html: the study's name (e.g. `app:tune`) and the command that trains given params. */
+  report?: { name: string; train?: string };
+  /** Live progress (the TTY status block): trial starts, per-epoch values, finishes. */
+  progress?: SweepProgress;
   /**
    * Opens the storage of a study shared with other processes (PostgreSQL, from NX_HPO_STORAGE), or
    * gives undefined for the local file journal. `study` is the study identity.
@@ -156,6 +162,9 @@ class Sweep {
   private trained = 0;
   private reused = 0;
   private probed: Promise<void> | undefined;
+  private readonly html: HtmlReportWriter;
+  /** Worker slots free for the report's timeline, lowest first. */
+  private readonly freeSlots: number[];
 
   constructor(private readonly opts: SweepOptions) {
     this.config = opts.config;
@@ -166,8 +175,18 @@ class Sweep {
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
     this.warn = opts.warn ?? new Warnings(opts.log).warn;
-    this.pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, this.total)), (e) =>
-      this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+    this.pool = new TrialPool(
+      Math.max(1, Math.min(opts.parallelism, this.total)),
+      (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+      { backend: opts.backend, config: this.config },
+    );
+    this.freeSlots = Array.from({ length: this.pool.size }, (_, i) => i);
+    const { search, objective, space } = this.config;
+    const name = opts.report?.name ?? this.display(this.config.file);
+    this.html = new HtmlReportWriter(
+      opts.outputDir,
+      { name, algorithm: search.algorithm, metric: objective.metric, direction: objective.direction, space, train: opts.report?.train, planned: this.total },
+      (line) => this.warn(line, 'report-html'),
     );
   }
 
@@ -180,6 +199,10 @@ class Sweep {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
+      // What auto plans from (the others ignore them); not part of the study identity: a replay
+      // follows the journal's recorded proposers whatever the budget.
+      budget: search.trials,
+      parallelism: Math.max(1, this.opts.parallelism),
       ...(search.pruner !== undefined ? { pruner: search.pruner, maxEpochs: epochsOf(training) } : {}),
     });
   }
@@ -198,6 +221,7 @@ class Sweep {
     }
     this.outputs.reset();
     this.begun = true;
+    this.opts.progress?.setTotal?.(this.total);
     log(
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
@@ -308,7 +332,7 @@ class Sweep {
     if (this.asked >= this.total) return undefined;
     const t = this.study.ask();
     this.asked++;
-    await this.journalAppend({ op: 'ask', id: t.id, params: t.params });
+    await this.journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
     return t;
   }
 
@@ -345,6 +369,7 @@ class Sweep {
 
   private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
     const { direction, metric } = this.config.objective;
+    r.sampler = this.study.trial(r.id).sampler;
     this.records.push(r);
     if (r.reused) this.reused++;
     else this.trained++;
@@ -358,6 +383,8 @@ class Sweep {
       this.best = { trial: b.id, params: b.params, value: b.value as number, metric, direction, metrics: b.metrics ?? {} };
     }
     this.opts.log(progressLine(r, this.records.length, this.total, this.best, metric, Date.now() - this.started));
+    this.opts.progress?.trialFinished(r.id, this.records.length, this.best && { trial: this.best.trial, value: this.best.value });
+    this.html.update(this.records);
   }
 
   /** Keeps a trained trial in the store (and the remote cache), indexed by its lineage when it has a checkpoint. */
@@ -414,21 +441,27 @@ class Sweep {
       if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
       reported = history.length;
     }
+    const slot = (this.freeSlots.sort((a, b) => a - b).shift() as number) ?? 0;
+    this.opts.progress?.trialStarted(t.id, t.params, slot);
+    const { progress } = this.opts;
     // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
     // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
     // (A shared study skips re-reported epochs itself: a retried trial re-reports its first attempt's.)
     const shared = this.shared;
-    const reports = this.rules.pruning
-      ? openReportChannel(
-          (step, value) => {
-            if (shared) return shared.report(t.id, step, value);
-            if (step > reported) this.study.report(t.id, step, value);
-            reported = Math.max(reported, step);
-            return this.study.shouldPrune(t.id);
-          },
-          (e) => this.failStorage(e),
-        )
-      : undefined;
+    const reports =
+      this.rules.pruning || progress
+        ? openReportChannel(
+            (step, value) => {
+              progress?.epoch(t.id, step, value);
+              if (!this.rules.pruning) return false;
+              if (shared) return shared.report(t.id, step, value);
+              if (step > reported) this.study.report(t.id, step, value);
+              reported = Math.max(reported, step);
+              return this.study.shouldPrune(t.id);
+            },
+            (e) => this.failStorage(e),
+          )
+        : undefined;
     const task = {
       configFile: this.config.file,
       params: t.params,
@@ -438,13 +471,15 @@ class Sweep {
       checkpoint: this.opts.store !== undefined,
       resumeFrom,
     };
+    const timing = () => ({ startMs: t0 - this.started, endMs: Date.now() - this.started, slot });
     let finished: { record: TrialRecord; model: () => ModelArtifacts | undefined } | undefined;
     try {
       const outcome = await this.pool.run(task, this.abort.signal);
-      finished = this.finishTrained(t, keys, outcome, Date.now() - t0);
+      finished = this.finishTrained(t, keys, outcome, Date.now() - t0, timing());
     } catch (e) {
-      if (!this.abort.signal.aborted) finished = this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+      if (!this.abort.signal.aborted) finished = this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, timing());
     } finally {
+      this.freeSlots.push(slot);
       reports?.close();
     }
     if (finished) await this.tell(finished.record, finished.model);
@@ -456,8 +491,9 @@ class Sweep {
     { key, lineage }: TrialKeys,
     outcome: TrialTaskResult | Error,
     wallMs: number,
+    timing: { startMs: number; endMs: number; slot: number },
   ): { record: TrialRecord; model: () => ModelArtifacts | undefined } {
-    const base = { id: t.id, params: t.params, reused: false, key };
+    const base = { id: t.id, params: t.params, reused: false, key, ...timing };
     if (outcome instanceof Error || !outcome.ok) {
       // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
       const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
@@ -579,6 +615,7 @@ class Sweep {
     await this.opts.remote?.flush();
     this.outputs.writeCsv(this.records, Object.keys(this.config.space));
     this.outputs.writeStudy(this.study.toJSON());
+    this.html.finish(this.records, this.records.length >= this.total);
   }
 
   /**

@@ -102,16 +102,17 @@ export class SharedStudy {
       this.cursor = r.cursor;
       const claimed = r.claimed?.op;
       if (!claimed) return undefined;
-      const params = this.study.trial(claimed.id).params;
+      const trial = this.study.trial(claimed.id);
+      const asked = { id: claimed.id, params: { ...trial.params }, sampler: trial.sampler ?? this.study.algorithm };
       if (claimed.op === 'ask') {
         this.asked++;
         this.mine.set(claimed.id, 1);
-        return { id: claimed.id, params: { ...params }, attempt: 1 };
+        return { ...asked, attempt: 1 };
       }
       this.mine.set(claimed.id, claimed.attempt);
       if (claimed.attempt <= MAX_ATTEMPTS) {
         this.opts.log(`trial ${claimed.id}: its process stopped heart-beating; retrying it here (attempt ${claimed.attempt})`);
-        return { id: claimed.id, params: { ...params }, attempt: claimed.attempt };
+        return { ...asked, attempt: claimed.attempt };
       }
       const error = `its process stopped heart-beating ${MAX_ATTEMPTS} times`;
       this.opts.log(`trial ${claimed.id}: ${error}; told failed, not retried again`);
@@ -127,7 +128,8 @@ export class SharedStudy {
     if (retry) return { op: 'retry' as const, id: retry.id, attempt: retry.attempt + 1 };
     if (this.asked >= this.opts.total || this.study.remaining === 0) return undefined;
     const t = this.study.ask();
-    return { op: 'ask' as const, id: t.id, params: t.params };
+    // The proposer and (auto) the measured ask time travel with the ask, so every replica replays it exactly.
+    return { op: 'ask' as const, id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) };
   }
 
   /**
@@ -160,8 +162,8 @@ export class SharedStudy {
   private async tellNow(id: number, result: TellResult, summary: TrialSummary): Promise<boolean> {
     const op: TellOp =
       result.state === 'failed'
-        ? { op: 'tell', id, state: 'failed', error: result.error ?? 'failed', summary }
-        : { op: 'tell', id, state: result.state, value: result.value as number, summary };
+        ? { op: 'tell', id, state: 'failed', error: result.error ?? 'failed', durationMs: summary.durationMs, summary }
+        : { op: 'tell', id, state: result.state, value: result.value as number, durationMs: summary.durationMs, summary };
     const accepted = await this.storage.append(op);
     this.mine.delete(id);
     if (!accepted) this.opts.log(`trial ${id}: another process took it over after this one's lease expired; its result is the study's`);
@@ -213,7 +215,7 @@ export class SharedStudy {
   private applyOne({ op, owner }: JournalEntry): void {
     switch (op.op) {
       case 'ask': {
-        const t = this.study.ask();
+        const t = this.study.ask({ ...(op.sampler !== undefined ? { sampler: op.sampler } : {}), ...(op.askMs !== undefined ? { askMs: op.askMs } : {}) });
         if (t.id !== op.id || canonicalJson(t.params) !== canonicalJson(op.params)) {
           throw new StorageError(
             `the shared study's trial ${op.id} was asked as ${canonicalJson(op.params)}, but this process suggests ${canonicalJson(t.params)} for trial ${t.id}: every process of a shared study must run the same nx-hpo version on the same inputs`,
@@ -234,8 +236,14 @@ export class SharedStudy {
       case 'tell': {
         const t = this.study.trial(op.id);
         if (t.state !== 'running') return; // told twice (a lost commit's retry): the first counts
+        const durationMs = op.durationMs ?? op.summary?.durationMs;
+        const timed = durationMs !== undefined ? { durationMs } : {};
         const result: TellResult =
-          op.state === 'failed' ? { state: 'failed', error: op.error } : op.state === 'pruned' ? { state: 'pruned', value: op.value } : { state: 'complete', value: op.value };
+          op.state === 'failed'
+            ? { state: 'failed', error: op.error, ...timed }
+            : op.state === 'pruned'
+              ? { state: 'pruned', value: op.value, ...timed }
+              : { state: 'complete', value: op.value, ...timed };
         this.study.tell(op.id, result);
         this.opts.onTold({ id: op.id, params: { ...t.params }, result, summary: op.summary, mine: owner === this.storage.owner });
         return;

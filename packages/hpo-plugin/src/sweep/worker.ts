@@ -1,9 +1,14 @@
 /**
  * The body of a trial worker thread (run by piscina). Each thread selects its TensorFlow.js backend
  * once and caches the parsed config and dataset per YAML file, so a trial costs only its training.
+ *
+ * A sweep's pool hands each thread its backend and the already-parsed config as `workerData`
+ * (`WorkerWarmUp`): the thread loads tfjs and prepares the dataset as soon as it starts, while the
+ * main thread is still asking for the first trials, and never compiles the config's JSON schema
+ * again (that alone costs as much as a short trial).
  */
+import { workerData } from 'node:worker_threads';
 import type { Params } from '@nx-hpo/optimizers';
-import { loadTuneConfig } from '../config';
 import { isUserError, type UserError } from '../errors';
 import { locateInConfig } from '../executors/user-errors';
 import { loadModelModule } from '../training/model';
@@ -43,17 +48,51 @@ export type TrialTaskResult =
   /** A user-caused error (bad model for the data, …), as its one `file:line:col: …` line. */
   | { ok: false; userError: string };
 
+/** A parsed config without its `locate` function (which cannot cross to a thread). */
+export type PortableConfig = Omit<TuneConfig, 'locate'>;
+
+/** What a sweep's pool gives each thread to start with. */
+export interface WorkerWarmUp {
+  backend: BackendName;
+  config: PortableConfig;
+}
+
 let backendPromise: Promise<Backend> | undefined;
 const prepared = new Map<string, { config: TuneConfig; dataset: Dataset }>();
+const warm = workerData as WorkerWarmUp | undefined;
+
+/** Loaded only when a config must be read from its file (ajv and the YAML parser are not small). */
+const loadConfig = (file: string): TuneConfig => (require('../config') as typeof import('../config')).loadTuneConfig(file);
+
+function configFor(configFile: string): TuneConfig {
+  if (warm?.config.file !== configFile) return loadConfig(configFile);
+  // Source positions are only wanted for an error message: read the file again then.
+  return { ...warm.config, locate: (path) => loadConfig(configFile).locate(path) };
+}
 
 function prepare(configFile: string): { config: TuneConfig; dataset: Dataset } {
   let entry = prepared.get(configFile);
   if (!entry) {
-    const config = loadTuneConfig(configFile);
+    const config = configFor(configFile);
     entry = { config, dataset: prepareDataset(config.data) };
     prepared.set(configFile, entry);
   }
   return entry;
+}
+
+if (warm?.backend) {
+  backendPromise = selectBackend(warm.backend);
+  backendPromise.then(
+    () => {
+      try {
+        prepare(warm.config.file);
+      } catch {
+        // The first task prepares it again and reports the error as that trial's.
+      }
+    },
+    // The first task awaits the same promise and reports the failure.
+    () => {},
+  );
 }
 
 /**
