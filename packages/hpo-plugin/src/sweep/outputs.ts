@@ -62,6 +62,11 @@ export class SweepOutputs {
     appendFileSync(join(this.dir, 'trials.jsonl'), JSON.stringify(record) + '\n');
   }
 
+  /** Rewrites trials.jsonl whole (a shared study's, in trial order). */
+  writeTrials(records: TrialRecord[]): void {
+    writeFileSync(join(this.dir, 'trials.jsonl'), records.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
   writeCsv(records: TrialRecord[], paramNames: string[]): void {
     const header = ['id', 'state', 'value', 'durationMs', 'reused', 'sampler', ...paramNames, 'error'];
     const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, r.reused, r.sampler ?? '', ...paramNames.map((p) => r.params[p]), r.error ?? '']);

@@ -30,23 +30,43 @@ export function reportAndAsk(channel: ReportChannel, step: number, value: number
   return Atomics.load(flag, 1) === 1 ? 'stop' : 'go on';
 }
 
-/** Main side: one channel per running trial; `decide` tells the study and answers. */
-export function openReportChannel(decide: (step: number, value: number) => boolean): {
+/**
+ * Main side: one channel per running trial; `decide` tells the study and answers, at once or
+ * later (a shared study's answer comes back from its database). A `decide` that throws answers
+ * "go on"; `onError` hears why.
+ */
+export function openReportChannel(
+  decide: (step: number, value: number) => boolean | Promise<boolean>,
+  onError: (e: unknown) => void = (e) => {
+    throw e;
+  },
+): {
   channel: ReportChannel;
   close: () => void;
 } {
   const { port1, port2 } = new MessageChannel();
   const flag = new SharedArrayBuffer(8);
   const view = new Int32Array(flag);
+  const answer = (stop: boolean) => {
+    Atomics.store(view, 1, stop ? 1 : 0);
+    Atomics.add(view, 0, 1);
+    Atomics.notify(view, 0);
+  };
   port1.on('message', ({ step, value }: Report) => {
-    let stop = false;
+    let decided: boolean | Promise<boolean>;
     try {
-      stop = decide(step, value);
-    } finally {
-      Atomics.store(view, 1, stop ? 1 : 0);
-      Atomics.add(view, 0, 1);
-      Atomics.notify(view, 0);
+      decided = decide(step, value);
+    } catch (e) {
+      answer(false);
+      onError(e);
+      return;
     }
+    if (typeof decided === 'boolean') answer(decided);
+    else
+      decided.then(answer, (e: unknown) => {
+        answer(false);
+        onError(e);
+      });
   });
   return {
     channel: { port: port2, flag },

@@ -16,7 +16,9 @@ import type { TuneConfig } from '../config/types';
 import { displayFile } from '../config/yaml-source';
 import { UserError } from '../errors';
 import { describeError, Warnings, type Warn } from '../warnings';
-import { StudyJournal, type JournalOp } from '../store/journal';
+import type { JournalOp } from '../store/journal';
+import { FileStudyStorage } from '../storage/file';
+import { StorageError, type StudyStorage, type TrialSummary } from '../storage/types';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
@@ -36,6 +38,7 @@ import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './st
 import type { TrialTaskResult } from './worker';
 import { HtmlReportWriter } from '../report/writer';
 import type { SweepProgress } from './status';
+import { SharedStudy, type ToldTrial } from './shared';
 
 export { progressLine } from './progress';
 export { studyIdentity, trainingSeed } from './identity';
@@ -73,6 +76,13 @@ export interface SweepOptions {
   report?: { name: string; train?: string };
   /** Live progress (the TTY status block): trial starts, per-epoch values, finishes. */
   progress?: SweepProgress;
+  /**
+   * Opens the storage of a study shared with other processes (PostgreSQL, from NX_HPO_STORAGE), or
+   * gives undefined for the local file journal. `study` is the study identity.
+   */
+  sharedStorage?: (study: string, meta: Record<string, unknown>) => Promise<StudyStorage | undefined>;
+  /** How often a shared sweep looks at the journal while it waits for other processes (default 1 s). */
+  pollMs?: number;
 }
 
 export interface SweepResult {
@@ -96,8 +106,8 @@ const STATIC_ALGORITHMS = new Set(['random', 'grid']);
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   refuseShardOfAdaptive(opts);
   const sweep = new Sweep(opts);
-  sweep.begin();
   try {
+    await sweep.begin();
     await sweep.drive();
   } finally {
     await sweep.close();
@@ -133,8 +143,15 @@ class Sweep {
   private study: Study;
   readonly total: number;
 
-  private journal: StudyJournal | undefined;
-  private journalWritable = false;
+  /** The local study journal (storage/file.ts), when this run holds it. */
+  private journal: FileStudyStorage | undefined;
+  /** The study shared through a database with other processes, when there is one. */
+  private shared: SharedStudy | undefined;
+  /** What this process trained or looked up itself, until the shared journal tells it back. */
+  private readonly ownResults = new Map<number, { record: TrialRecord; model: () => ModelArtifacts | undefined }>();
+  private storageFailure: StorageError | undefined;
+  /** Outputs were reset: from here on, close() writes what the sweep has (before, it leaves them alone). */
+  private begun = false;
   private readonly pending: AskedTrial[] = [];
   private asked = 0;
 
@@ -194,33 +211,86 @@ class Sweep {
     return trialKeys(this.config, params, this.seed, this.backend);
   }
 
-  /** Says what is about to run, clears old outputs, and replays the study journal. */
-  begin(): void {
+  /** Joins a shared study (before anything is cleared), says what is about to run, clears old outputs, and replays the study journal. */
+  async begin(): Promise<void> {
     const { log, shard, parallelism, store } = this.opts;
     const { search, space } = this.config;
+    await this.joinShared();
     if (this.study.remaining !== undefined && this.study.remaining < search.trials) {
       log(`grid has ${this.study.remaining} points (fewer than ${search.trials} trials): each runs once`);
     }
     this.outputs.reset();
+    this.begun = true;
     this.opts.progress?.setTotal?.(this.total);
     log(
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
     );
     log(`backend: ${this.backend}${store ? `  store: ${this.display(store.root)}` : ''}`);
+    if (this.shared) {
+      log(`study: shared through ${this.shared.storage.label} (this process: ${this.shared.storage.owner})`);
+      await this.shared.sync();
+      this.shared.startHeartbeat();
+      return;
+    }
     this.replay();
+  }
+
+  /** Opens the shared storage, if the sweep has one: its errors come before any output is touched. */
+  private async joinShared(): Promise<void> {
+    const { sharedStorage, shard, log } = this.opts;
+    if (!sharedStorage) return;
+    const identity = studyIdentity(this.config, this.backend, this.seed);
+    const { search, objective, space } = this.config;
+    const storage = await sharedStorage(identity, { algorithm: search.algorithm, seed: search.seed, objective, space, config: this.display(this.config.file) });
+    if (!storage) return;
+    if (shard) {
+      await storage.close();
+      throw new UserError('--shard and a shared study (NX_HPO_STORAGE) do not combine: the shared study already spreads its trials over every process that joins it');
+    }
+    this.shared = new SharedStudy(storage, this.study, {
+      total: this.total,
+      log,
+      onTold: (t) => this.toldShared(t),
+      heartbeatMs: Math.max(250, Math.floor((storage.leaseMs ?? 60_000) / 4)),
+    });
+  }
+
+  /** A tell read back from the shared journal: this process's own result, or another's summary. */
+  private toldShared(t: ToldTrial): void {
+    const own = this.ownResults.get(t.id);
+    this.ownResults.delete(t.id);
+    if (own && t.mine) {
+      this.record(own.record, own.model);
+      return;
+    }
+    const s: TrialSummary = t.summary ?? { durationMs: 0, curve: [] };
+    const { store } = this.opts;
+    const record: TrialRecord = {
+      id: t.id,
+      params: t.params,
+      state: t.result.state,
+      ...(t.result.value !== undefined ? { value: t.result.value } : {}),
+      durationMs: s.durationMs,
+      ...(s.metrics ? { metrics: s.metrics } : {}),
+      ...(t.result.state === 'failed' ? { error: t.result.error ?? s.error ?? 'failed' } : {}),
+      reused: true,
+      ...(s.key ? { key: s.key } : {}),
+      epochs: 0,
+      curve: s.curve,
+    };
+    this.record(record, () => (s.key ? store?.get(s.key)?.loadModel() : undefined));
   }
 
   /** Feeds what an earlier run of this very study asked and was told back into the study. */
   private replay(): void {
     const { store, shard, log } = this.opts;
     if (!store || shard) return;
-    this.journal = StudyJournal.open(store.root, studyIdentity(this.config, this.backend, this.seed));
+    this.journal = FileStudyStorage.open(store.root, studyIdentity(this.config, this.backend, this.seed));
     if (!this.journal) {
       log('store: another run holds this study journal; reusing stored trials by key only');
       return;
     }
-    this.journalWritable = true;
     const { ops } = this.journal;
     if (ops.length === 0) return;
     const replay = replayJournal(ops, this.study, this.total, (id, params) => {
@@ -238,23 +308,31 @@ class Sweep {
     this.pending.push(...replay.pending);
     if (replay.consumed < ops.length) {
       if (replay.truncatedForRetry) this.journal.rewrite(ops.slice(0, replay.consumed));
-      else this.journalWritable = false; // a smaller budget than before: read it, leave it whole
+      else this.journal.freeze(); // a smaller budget than before: read it, leave it whole
     }
     for (const { record, entry } of replay.records) this.record(record, () => entry.loadModel());
   }
 
-  private journalAppend(op: JournalOp): void {
-    if (this.journalWritable) this.journal?.append(op);
+  /** Appends an ask or a tell to the local journal (a frozen one keeps it out). */
+  private async journalAppend(op: JournalOp): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    if (op.op === 'ask') await journal.claim(journal.ops.length, () => op);
+    else await journal.append(op);
   }
 
-  /** The next trial: one asked before but never finished, else a new suggestion within the budget. */
-  private ask(): AskedTrial | undefined {
+  /**
+   * The next trial: in a shared study, the one this process claims; else one asked before but never
+   * finished, else a new suggestion within the budget.
+   */
+  private async ask(): Promise<AskedTrial | undefined> {
+    if (this.shared) return this.shared.claim();
     const p = this.pending.shift();
     if (p) return p;
     if (this.asked >= this.total) return undefined;
     const t = this.study.ask();
     this.asked++;
-    this.journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
+    await this.journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
     return t;
   }
 
@@ -265,10 +343,28 @@ class Sweep {
   }
 
   /** Tells the study (and the journal) a finished trial's outcome, and records it. */
-  private tell(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
+  private async tell(r: TrialRecord, model: () => ModelArtifacts | undefined): Promise<void> {
+    if (this.shared) return this.tellShared(this.shared, r, model);
     tellStudy(this.study, r);
-    this.journalAppend(tellOp(r));
+    await this.journalAppend(tellOp(r));
     this.record(r, model);
+  }
+
+  /** Journals the outcome; it is recorded when the journal tells it back, in the order every process sees. */
+  private async tellShared(shared: SharedStudy, r: TrialRecord, model: () => ModelArtifacts | undefined): Promise<void> {
+    this.ownResults.set(r.id, { record: r, model });
+    // Told only once its model is in the remote cache, so every process can fetch what it hears of.
+    if (!r.reused) await this.opts.remote?.flush();
+    const summary: TrialSummary = { durationMs: r.durationMs, curve: r.curve, ...(r.metrics ? { metrics: r.metrics } : {}), ...(r.error ? { error: r.error } : {}), ...(r.key ? { key: r.key } : {}) };
+    const result = r.state === 'failed' ? { state: 'failed' as const, error: r.error ?? 'failed' } : { state: r.state, value: r.value as number };
+    if (!(await shared.tell(r.id, result, summary))) this.ownResults.delete(r.id);
+  }
+
+  /** One epoch's objective to the study (through the shared journal when there is one); true stops the trial. */
+  private report(id: number, step: number, value: number): boolean | Promise<boolean> {
+    if (this.shared) return this.shared.report(id, step, value);
+    this.study.report(id, step, value);
+    return this.study.shouldPrune(id);
   }
 
   private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
@@ -314,25 +410,24 @@ class Sweep {
    * Reports each epoch a resumed trial already trained, as an uninterrupted trial would have, so a
    * pruner decides on its whole curve. Returns the epoch the pruner stops it at, if it does.
    */
-  private reportEarlierEpochs(id: number, history: readonly EpochLog[]): number | undefined {
+  private async reportEarlierEpochs(id: number, history: readonly EpochLog[]): Promise<number | undefined> {
     const { metric } = this.config.objective;
     for (const log of history) {
       const value = (log as unknown as Record<string, unknown>)[metric];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      this.study.report(id, log.epoch, value);
-      if (this.study.shouldPrune(id)) return log.epoch;
+      if (await this.report(id, log.epoch, value)) return log.epoch;
     }
     return undefined;
   }
 
   /** A resumed trial its earlier epochs condemn: pruned there, kept with the checkpoint it resumed from. */
-  private prunedBeforeTraining(t: AskedTrial, { key }: TrialKeys, checkpoint: SerializedCheckpoint, history: EpochLog[], epoch: number): void {
+  private async prunedBeforeTraining(t: AskedTrial, { key }: TrialKeys, checkpoint: SerializedCheckpoint, history: EpochLog[], epoch: number): Promise<void> {
     const reached = history.slice(0, epoch) as unknown as Array<Record<string, number>>;
     const metrics = reached[reached.length - 1] ?? {};
     const curve = curveOf(reached, this.config.objective.metric);
     const trial = { key, params: t.params, state: 'pruned', metrics, history: reached, durationMs: 0, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() } as const;
     this.keep(trial, undefined, undefined, checkpoint);
-    this.tell({ id: t.id, params: t.params, state: 'pruned', value: curve[curve.length - 1], durationMs: 0, metrics, reused: false, key, epochs: 0, curve }, () => undefined);
+    await this.tell({ id: t.id, params: t.params, state: 'pruned', value: curve[curve.length - 1], durationMs: 0, metrics, reused: false, key, epochs: 0, curve }, () => undefined);
   }
 
   /** Trains one trial on the pool; resolves once it is told. */
@@ -342,7 +437,7 @@ class Sweep {
     let reported = 0;
     if (this.rules.pruning && resumeFrom) {
       const { history } = deserializeCheckpoint(resumeFrom);
-      const prunedAt = this.reportEarlierEpochs(t.id, history);
+      const prunedAt = await this.reportEarlierEpochs(t.id, history);
       if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
       reported = history.length;
     }
@@ -351,15 +446,21 @@ class Sweep {
     const { progress } = this.opts;
     // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
     // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
+    // (A shared study skips re-reported epochs itself: a retried trial re-reports its first attempt's.)
+    const shared = this.shared;
     const reports =
       this.rules.pruning || progress
-        ? openReportChannel((step, value) => {
-            progress?.epoch(t.id, step, value);
-            if (!this.rules.pruning) return false;
-            if (step > reported) this.study.report(t.id, step, value);
-            reported = Math.max(reported, step);
-            return this.study.shouldPrune(t.id);
-          })
+        ? openReportChannel(
+            (step, value) => {
+              progress?.epoch(t.id, step, value);
+              if (!this.rules.pruning) return false;
+              if (shared) return shared.report(t.id, step, value);
+              if (step > reported) this.study.report(t.id, step, value);
+              reported = Math.max(reported, step);
+              return this.study.shouldPrune(t.id);
+            },
+            (e) => this.failStorage(e),
+          )
         : undefined;
     const task = {
       configFile: this.config.file,
@@ -371,31 +472,33 @@ class Sweep {
       resumeFrom,
     };
     const timing = () => ({ startMs: t0 - this.started, endMs: Date.now() - this.started, slot });
+    let finished: { record: TrialRecord; model: () => ModelArtifacts | undefined } | undefined;
     try {
       const outcome = await this.pool.run(task, this.abort.signal);
-      this.finishTrained(t, keys, outcome, Date.now() - t0, timing());
+      finished = this.finishTrained(t, keys, outcome, Date.now() - t0, timing());
     } catch (e) {
-      if (!this.abort.signal.aborted) this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, timing());
+      if (!this.abort.signal.aborted) finished = this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, timing());
     } finally {
       this.freeSlots.push(slot);
       reports?.close();
     }
+    if (finished) await this.tell(finished.record, finished.model);
   }
 
+  /** Keeps a trained trial's outcome in the store and gives the record to tell. */
   private finishTrained(
     t: AskedTrial,
     { key, lineage }: TrialKeys,
     outcome: TrialTaskResult | Error,
     wallMs: number,
     timing: { startMs: number; endMs: number; slot: number },
-  ): void {
+  ): { record: TrialRecord; model: () => ModelArtifacts | undefined } {
     const base = { id: t.id, params: t.params, reused: false, key, ...timing };
     if (outcome instanceof Error || !outcome.ok) {
       // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
       const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
       this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
-      this.tell({ ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, () => undefined);
-      return;
+      return { record: { ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, model: () => undefined };
     }
     if (outcome.backend !== this.backend) {
       this.warn(`trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`, 'backend');
@@ -412,7 +515,7 @@ class Sweep {
     const model = outcome.model;
     const epochs = history.length - outcome.resumedFrom;
     const curve = curveOf(history, this.config.objective.metric);
-    this.tell({ ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, () => model);
+    return { record: { ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, model: () => model };
   }
 
   private display(path: string): string {
@@ -420,7 +523,13 @@ class Sweep {
   }
 
   private stopped(): boolean {
-    return this.abort.signal.aborted;
+    return this.abort.signal.aborted || this.storageFailure !== undefined;
+  }
+
+  /** The shared storage failed for good (its retries spent): stop, keeping what finished. */
+  private failStorage(e: unknown): void {
+    this.storageFailure ??= e instanceof StorageError ? e : new StorageError(e instanceof Error ? e.message : String(e));
+    this.abort.abort();
   }
 
   /**
@@ -442,28 +551,46 @@ class Sweep {
       const running = new Set<Promise<void>>();
       const aborted = abortPromise(this.abort.signal);
       for (;;) {
-        while (running.size < this.pool.size && !this.stopped()) {
-          const t = this.ask();
-          if (!t) break;
-          const found = await this.lookUp(t);
-          if (found.hit) {
-            const entry = found.entry;
-            this.tell(found.hit, () => entry?.loadModel());
-            continue;
+        try {
+          while (running.size < this.pool.size && !this.stopped()) {
+            const t = await this.ask();
+            if (!t) break;
+            const found = await this.lookUp(t);
+            if (found.hit) {
+              const entry = found.entry;
+              await this.tell(found.hit, () => entry?.loadModel());
+              continue;
+            }
+            if (this.shardSkips(t.id)) continue; // another shard trains it
+            await this.probe();
+            const task: Promise<void> = this.train(t, found)
+              .catch((e: unknown) => {
+                if (e instanceof StorageError) this.failStorage(e);
+                else throw e;
+              })
+              .finally(() => running.delete(task));
+            running.add(task);
           }
-          if (this.shardSkips(t.id)) continue; // another shard trains it
-          await this.probe();
-          const task: Promise<void> = this.train(t, found).finally(() => running.delete(task));
-          running.add(task);
+          if (this.shared && !this.stopped()) {
+            // Others may still run trials (or die holding them): look again after a while.
+            if (running.size === 0 && this.shared.finished) break;
+            await Promise.race([...running, aborted, delay(this.opts.pollMs ?? 1000)]);
+            if (!this.stopped()) await this.shared.sync();
+          } else {
+            if (running.size === 0) break;
+            await Promise.race([...running, aborted]);
+          }
+        } catch (e) {
+          if (!(e instanceof StorageError)) throw e;
+          this.failStorage(e);
         }
-        if (running.size === 0) break;
-        await Promise.race([...running, aborted]);
         if (this.stopped()) {
           this.abort.abort();
           await Promise.allSettled([...running]);
           break;
         }
       }
+      if (this.storageFailure) throw this.storageFailure;
       if (this.opts.signal?.aborted) throw new SweepInterrupted(this.records.length, this.trained);
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
@@ -477,12 +604,36 @@ class Sweep {
 
   /** Releases the journal, the pool and the remote cache; writes what even an interrupted sweep leaves. */
   async close(): Promise<void> {
-    this.journal?.close();
+    await this.journal?.close();
+    if (!this.begun) {
+      await this.shared?.storage.close();
+      await this.pool.close();
+      return;
+    }
+    if (this.shared) await this.closeShared(this.shared);
     await this.pool.close();
     await this.opts.remote?.flush();
     this.outputs.writeCsv(this.records, Object.keys(this.config.space));
     this.outputs.writeStudy(this.study.toJSON());
     this.html.finish(this.records, this.records.length >= this.total);
+  }
+
+  /**
+   * Ends this process's part in a shared study: trials.jsonl in trial order (the same file in every
+   * process, but for `reused`), and the best model fetched when another machine trained it.
+   */
+  private async closeShared(shared: SharedStudy): Promise<void> {
+    shared.stopHeartbeat();
+    // Interrupted or failed with trials running: others retry them now, not after the lease.
+    await shared.release().catch(() => undefined);
+    await shared.storage.close();
+    this.records.sort((a, b) => a.id - b.id);
+    this.outputs.writeTrials(this.records);
+    const best = this.bestTrial;
+    if (!best?.key || this.bestModel()) return;
+    const entry = await lookUpEntry(best.key, this.opts.store, this.opts.remote).catch(() => undefined);
+    if (entry) this.bestModel = () => entry.loadModel();
+    else this.opts.log(`best model: trial ${best.id} was trained by another process whose model is not in this store or the remote cache; best.json describes it, best-model/ is left out`);
   }
 
   /** The leaderboard, summary, best.json, best model and report.md. */
@@ -515,6 +666,10 @@ class Sweep {
 /** An internal error's message as one line (a trial's error is a field of one JSON line and one progress line). */
 function oneLine(message: string): string {
   return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

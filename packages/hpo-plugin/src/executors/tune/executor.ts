@@ -12,6 +12,7 @@ import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
 import { LiveStatus } from '../../sweep/status';
+import { openSharedStorage } from '../../storage';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
 import { quote } from '../../quote';
@@ -66,6 +67,8 @@ export default async function tuneExecutor(
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
       root: context.root,
       warn,
+      // NX_HPO_STORAGE=postgresql://… shares the study with every process that names the same one.
+      sharedStorage: (study, meta) => openSharedStorage({ study, meta, warn: (m) => console.warn(`warning: ${m}`) }),
     });
     return { success: true };
   } catch (e) {
