@@ -157,6 +157,9 @@ export function inferTargets(
     ...fileInputs,
     ...(externals.length ? [{ externalDependencies: externals }] : []),
     ...(unlocked.length ? [{ runtime: versionsCommand(unlocked) }] : []),
+    // A study shared through a database (NX_HPO_STORAGE) writes other outputs than a local one
+    // (which trials this process trained): the two are cached apart.
+    { env: 'NX_HPO_STORAGE' },
   ];
   const config = `{projectRoot}/${basename(tuneFile)}`;
   // The executors write to `outputPath`; `outputs` names that very option, so `--outputPath` and the
