@@ -11,8 +11,11 @@
 import { Rng, mixSeed } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import type { DataConfig, ScaleKind, Task } from '../training/spec';
-import { readCsv, type CsvTable } from './csv';
-import { applyScaler, fitScaler, type Scaler } from './scale';
+import { decodeCsvBytes, displayPathOf, parseCsv, readCsvBytes, type CsvTable } from './csv';
+import { parseNumericCsv, type NumericCsv } from './csv-numeric';
+import { dataFormat } from './source-key';
+import { encodeNumericClasses, loadDataModule, loadJsonl, loadParquet } from './sources';
+import { applyScaler, fitScaler, scaleInPlace, type Scaler } from './scale';
 import { splitIndices, type IndexSplit } from './split';
 
 export { applyScaler, fitScaler, type Scaler } from './scale';
@@ -27,6 +30,11 @@ export interface DataShape {
   classes?: string[];
   /** Output width: the number of classes, or 1 for regression. */
   numClasses: number;
+  /**
+   * The shape of one example when it is not a flat row (e.g. [28, 28, 1] for images, [steps,
+   * features] for sequences); its product is numFeatures. Absent: [numFeatures].
+   */
+  featureShape?: number[];
 }
 
 /** Every row of the file, parsed but neither split nor scaled. */
@@ -178,11 +186,12 @@ function testSetFromSplits(raw: RawData, splits: RowSplits, scaler: Scaler): Tes
     labelName: raw.labelName,
     numFeatures: f,
     numClasses: raw.numClasses,
-    x: applyScaler(gatherRows(raw.x, f, splits.test), scaler),
+    x: scaleInPlace(gatherRows(raw.x, f, splits.test), scaler),
     y: gatherRows(raw.y, 1, splits.test),
     n: splits.test.length,
     scaler,
   };
+  if (raw.featureShape) test.featureShape = raw.featureShape;
   if (raw.classes) test.classes = raw.classes;
   return test;
 }
@@ -201,39 +210,120 @@ export function splitOff(
   return splitIndices(from, fraction, new Rng(opts.seed), strata);
 }
 
-/** Gathers the given rows, fits the scaler on the training rows and scales both sets. */
+/**
+ * Gathers the given rows, fits the scaler on the training rows and scales both sets (in place: the
+ * gathered copies are the dataset's arrays, so a large dataset is never held twice). The arrays are
+ * backed by SharedArrayBuffers, so that trial worker threads read them without a copy each.
+ */
 export function buildDataset(raw: RawData, trainRows: readonly number[], valRows: readonly number[], scale: ScaleKind): Dataset {
   const f = raw.numFeatures;
-  const xTrainRaw = gatherRows(raw.x, f, trainRows);
-  const scaler = fitScaler(xTrainRaw, f, scale);
+  const xTrain = gatherRows(raw.x, f, trainRows);
+  const scaler = fitScaler(xTrain, f, scale);
   const dataset: Dataset = {
     task: raw.task,
     featureNames: raw.featureNames,
     labelName: raw.labelName,
     numFeatures: f,
     numClasses: raw.numClasses,
-    xTrain: applyScaler(xTrainRaw, scaler),
+    xTrain: scaleInPlace(xTrain, scaler),
     yTrain: gatherRows(raw.y, 1, trainRows),
-    xVal: applyScaler(gatherRows(raw.x, f, valRows), scaler),
+    xVal: scaleInPlace(gatherRows(raw.x, f, valRows), scaler),
     yVal: gatherRows(raw.y, 1, valRows),
     nTrain: trainRows.length,
     nVal: valRows.length,
     scaler,
   };
+  if (raw.featureShape) dataset.featureShape = raw.featureShape;
   if (raw.classes) dataset.classes = raw.classes;
   return dataset;
 }
 
-/** Copies rows `rows` of a row-major matrix with `width` columns. */
+/** Copies rows `rows` of a row-major matrix with `width` columns (into shared memory). */
 export function gatherRows(x: Float32Array, width: number, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * width);
+  const out = sharedFloat32(rows.length * width);
+  if (width === 1) {
+    for (let k = 0; k < rows.length; k++) out[k] = x[rows[k]!]!;
+    return out;
+  }
   rows.forEach((r, k) => out.set(x.subarray(r * width, (r + 1) * width), k * width));
   return out;
 }
 
-/** Reads the CSV and parses every row into features and a label. */
+/** A zeroed Float32Array on a SharedArrayBuffer. */
+export function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+}
+
+/**
+ * Every row of the data, whatever its source: a CSV, JSON Lines or Parquet file, or a data module.
+ * The one way the sweep, the train target and the prepared-data cache read data.
+ */
+export async function loadRawDataAsync(cfg: DataConfig): Promise<RawData> {
+  if (cfg.module !== undefined) return loadDataModule(cfg);
+  if (dataFormat(cfg.path as string) === 'parquet') return loadParquet(cfg);
+  return loadRawData(cfg);
+}
+
+/** `prepareDataset` for every data source (data modules and Parquet load asynchronously). */
+export async function prepareDatasetAsync(cfg: DataConfig, opts: PrepareOptions = {}): Promise<Dataset> {
+  const raw = await loadRawDataAsync(cfg);
+  return datasetFromSplits(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+}
+
+/** Reads a CSV or JSON Lines file and parses every row into features and a label. */
 export function loadRawData(cfg: DataConfig): RawData {
-  const table = readCsv(cfg.path, { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
+  if (cfg.module !== undefined || cfg.path === undefined || dataFormat(cfg.path) === 'parquet') {
+    throw new Error('data modules and Parquet files load asynchronously: use loadRawDataAsync / prepareDatasetAsync');
+  }
+  if (dataFormat(cfg.path) === 'jsonl') return loadJsonl(cfg);
+  const file = displayPathOf(cfg.path);
+  const bytes = readCsvBytes(cfg.path, file);
+  const fast = parseNumericCsv(bytes, { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) }, (numColumns, header) =>
+    resolveLabelColumn(cfg.label, numColumns, header),
+  );
+  if (fast && (cfg.task === 'classification' || fast.labelValues)) return rawFromNumeric(fast, cfg);
+  // Anything the fast path does not take (quotes, an error to locate...) goes through the general reader.
+  const table = parseCsv(decodeCsvBytes(bytes), { header: cfg.header, displayPath: file, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
+  return rawFromTable(table, cfg);
+}
+
+function rawFromNumeric(fast: NumericCsv, cfg: DataConfig): RawData {
+  const { numColumns, labelColumn, header } = fast;
+  const columnName = (c: number): string => header?.[c] ?? `col${c}`;
+  const featureNames: string[] = [];
+  for (let c = 0; c < numColumns; c++) if (c !== labelColumn) featureNames.push(columnName(c));
+  const raw: RawData = {
+    task: cfg.task,
+    featureNames,
+    labelName: columnName(labelColumn),
+    numFeatures: numColumns - 1,
+    numClasses: 1,
+    n: fast.n,
+    x: fast.x,
+    y: new Float32Array(fast.n),
+  };
+  if (cfg.task === 'regression') {
+    raw.y.set(fast.labelValues!);
+    return raw;
+  }
+  const { classes, index } = fast.labelValues ? encodeNumericClasses(fast.labelValues) : encodeClasses(fast.labelTexts!);
+  return withClasses(raw, classes, index, labelColumn, header);
+}
+
+function withClasses(raw: RawData, classes: string[], index: Float32Array, labelColumn: number, header: string[] | undefined): RawData {
+  if (classes.length < 2) {
+    throw new UserError(
+      `the label column ${describeColumn(labelColumn, header)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`,
+      { path: 'data.label' },
+    );
+  }
+  raw.classes = classes;
+  raw.numClasses = classes.length;
+  raw.y = index;
+  return raw;
+}
+
+function rawFromTable(table: CsvTable, cfg: DataConfig): RawData {
   const n = table.rows.length;
   if (n === 0) throw new UserError('the data file has no data rows', { file: table.file });
   const numColumns = table.header?.length ?? table.rows[0]!.length;
@@ -270,16 +360,7 @@ export function loadRawData(cfg: DataConfig): RawData {
     return raw;
   }
   const { classes, index } = encodeClasses(labels);
-  if (classes.length < 2) {
-    throw new UserError(
-      `the label column ${describeColumn(labelColumn, table.header)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`,
-      { path: 'data.label' },
-    );
-  }
-  raw.classes = classes;
-  raw.numClasses = classes.length;
-  raw.y = index;
-  return raw;
+  return withClasses(raw, classes, index, labelColumn, table.header);
 }
 
 /** The 0-based label column, or a `data.label` UserError saying what exists. */

@@ -4,7 +4,8 @@
  *   key = sha256(canonicalJson({
  *     v,                          // key recipe version
  *     model, training,            // resolved after ${} substitution (a module model: its content hash)
- *     data: { sha256, header, label, task, validation, test, scale, delimiter },
+ *     data: { sha256, header, label, task, validation, test, scale, delimiter }, // data/source-key.ts;
+ *                                 // a data module: its import closure's hash, its declared files' hashes, options
  *     seed, backend, versions: { plugin, tfjs },
  *   }))
  *
@@ -13,7 +14,8 @@
  */
 import type { DataConfig } from '../config/types';
 import { hashValue } from './canonical';
-import { fileHash, moduleHash } from './content-hash';
+import { moduleHash } from './content-hash';
+import { dataKeyMaterial } from '../data/source-key';
 import { toolVersions } from './versions';
 
 export const KEY_VERSION = 1;
@@ -38,16 +40,7 @@ export function trialKeyMaterial(inputs: TrialKeyInputs): Record<string, unknown
     v: KEY_VERSION,
     model,
     training: inputs.training,
-    data: {
-      sha256: fileHash(data.path),
-      header: data.header,
-      label: data.label,
-      task: data.task,
-      validation: data.validation,
-      test: data.test,
-      scale: data.scale,
-      delimiter: data.delimiter,
-    },
+    data: dataKeyMaterial(data),
     seed: inputs.seed,
     backend: inputs.backend,
     versions: toolVersions(),

@@ -7,6 +7,7 @@
  * an adaptive algorithm resumed after a crash, or given a bigger budget, continues exactly where it
  * stood instead of wandering off into new configurations.
  */
+import { randomUUID } from 'node:crypto';
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
 import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../config';
@@ -26,6 +27,7 @@ import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
 import type { TrialTaskResult } from './worker';
+import type { Dataset } from '../data/dataset';
 
 export interface Shard {
   /** 1-based, as in `--shard=2/3`. */
@@ -49,6 +51,12 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /**
+   * The prepared dataset, asked for once, when the first trial is to be trained (a run whose trials
+   * are all reused never asks), and handed to every worker without a copy (shared memory). Without
+   * it each worker prepares the data itself.
+   */
+  dataset?: () => Promise<Dataset>;
 }
 
 export interface SweepResult {
@@ -228,7 +236,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     return t;
   };
 
-  const pool = new TrialPool(Math.max(1, Math.min(opts.parallelism, total)));
+  // Started with the first trial to train, after the data is ready: a fully reused run starts no thread.
+  const poolSize = Math.max(1, Math.min(opts.parallelism, total));
+  let pool: TrialPool | undefined;
+  let datasetPromise: Promise<Dataset> | undefined;
+  const datasetId = randomUUID();
+  const prepared = async (): Promise<{ pool: TrialPool; dataset: Dataset | undefined }> => {
+    const dataset = opts.dataset ? await (datasetPromise ??= opts.dataset()) : undefined;
+    pool ??= new TrialPool(poolSize);
+    return { pool, dataset };
+  };
   log(
     `tuning ${paramNames.length} parameters with ${search.algorithm}: ${total} trials, ${Math.min(opts.parallelism, total)} in parallel, seed ${search.seed}` +
       (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count}` : ''),
@@ -278,7 +295,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const stop = () => abort.signal.aborted || userError !== undefined;
     const aborted = abortPromise(abort.signal);
     for (;;) {
-      while (running.size < pool.size && !stop()) {
+      while (running.size < poolSize && !stop()) {
         const t = nextTrial();
         if (!t) break;
         const keys = keysOf(t.params);
@@ -304,9 +321,19 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
         const resumeFrom =
           (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ??
           store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
-        const task = pool
+        const ready = await prepared();
+        const task = ready.pool
           .run(
-            { configFile: config.file, params: t.params, seed, backend: opts.backend, reports: reports?.channel, checkpoint: store !== undefined, resumeFrom },
+            {
+              configFile: config.file,
+              params: t.params,
+              seed,
+              backend: opts.backend,
+              reports: reports?.channel,
+              checkpoint: store !== undefined,
+              resumeFrom,
+              ...(ready.dataset ? { dataset: ready.dataset, datasetId } : {}),
+            },
             abort.signal,
           )
           .then(
@@ -334,7 +361,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     journal?.close();
-    await pool.close();
+    await pool?.close();
     await opts.remote?.flush();
     outputs.writeCsv(records, paramNames);
     outputs.writeStudy(study.toJSON());

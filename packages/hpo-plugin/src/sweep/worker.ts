@@ -1,12 +1,14 @@
 /**
  * The body of a trial worker thread (run by piscina). Each thread selects its TensorFlow.js backend
- * once and caches the parsed config and dataset per YAML file, so a trial costs only its training.
+ * once and caches the parsed config per YAML file; the dataset comes with the task, prepared once by
+ * the sweep on shared memory (or, without one, is prepared here once per YAML file), so a trial costs
+ * only its training.
  */
 import type { Params } from '@nx-hpo/optimizers';
 import { loadTuneConfig } from '../config';
 import { isUserError } from '../errors';
 import type { TuneConfig } from '../config/types';
-import { prepareDataset } from '../data/dataset';
+import { prepareDatasetAsync } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
 import { selectBackend, type Backend, type BackendName } from '../training/backend';
 import { deserializeCheckpoint, serializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
@@ -24,6 +26,13 @@ export interface TrialTask {
   checkpoint?: boolean;
   /** Continue from the checkpoint of this very trial stopped earlier. */
   resumeFrom?: SerializedCheckpoint;
+  /**
+   * The dataset the sweep prepared once, its arrays on SharedArrayBuffers (so passing it to the
+   * thread shares the memory, it does not copy it). Absent: the worker prepares the data itself.
+   */
+  dataset?: Dataset;
+  /** Names `dataset` within the sweep: a thread keeps the first copy it got and reuses that object. */
+  datasetId?: string;
 }
 
 export type TrialTaskResult =
@@ -40,16 +49,26 @@ export type TrialTaskResult =
   | { ok: false; userError: string };
 
 let backendPromise: Promise<Backend> | undefined;
-const prepared = new Map<string, { config: TuneConfig; dataset: Dataset }>();
+const configs = new Map<string, TuneConfig>();
+const datasets = new Map<string, Promise<Dataset>>();
+let kept: { id: string | undefined; dataset: Dataset } | undefined;
 
-function prepare(configFile: string): { config: TuneConfig; dataset: Dataset } {
-  let entry = prepared.get(configFile);
-  if (!entry) {
-    const config = loadTuneConfig(configFile);
-    entry = { config, dataset: prepareDataset(config.data) };
-    prepared.set(configFile, entry);
+/**
+ * The trial's config and dataset: the dataset the task carries (shared memory; the same arrays for
+ * every trial of the sweep), else one this thread prepared for the YAML file and keeps.
+ */
+async function prepare(task: TrialTask): Promise<{ config: TuneConfig; dataset: Dataset }> {
+  let config = configs.get(task.configFile);
+  if (!config) configs.set(task.configFile, (config = loadTuneConfig(task.configFile)));
+  if (task.dataset) {
+    // Each task's copy is a new object over the same shared memory; keep one, so that whatever the
+    // training layer keeps per dataset (e.g. tensors) survives from trial to trial.
+    if (!kept || kept.id !== task.datasetId || task.datasetId === undefined) kept = { id: task.datasetId, dataset: task.dataset };
+    return { config, dataset: kept.dataset };
   }
-  return entry;
+  let dataset = datasets.get(task.configFile);
+  if (!dataset) datasets.set(task.configFile, (dataset = prepareDatasetAsync(config.data)));
+  return { config, dataset: await dataset };
 }
 
 export default async function runTrialTask(task: TrialTask): Promise<TrialTaskResult> {
@@ -57,7 +76,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
   const backend = await backendPromise;
   const started = Date.now();
   try {
-    const { config, dataset } = prepare(task.configFile);
+    const { config, dataset } = await prepare(task);
     const reports = task.reports;
     const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
     let resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;

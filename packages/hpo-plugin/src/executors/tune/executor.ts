@@ -5,7 +5,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
-import { prepareDataset } from '../../data/dataset';
+import { describePrepared, loadPreparedData } from '../../data/prepare';
 import { UserError } from '../../errors';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
@@ -36,10 +36,9 @@ export default async function tuneExecutor(
       parallelism: options.parallelism,
       seed: options.seed,
     });
-    // Read the data once up front so a data error is reported before any worker starts.
-    prepareDataset(config.data);
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
+    const data = config.data;
     const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
     const remoteConfig = remoteCacheFromEnv();
     const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, (m) => console.warn(`warning: ${m}`)) : undefined;
@@ -54,6 +53,13 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      // Prepared once per run (from the prepared-data cache when it can), when the first trial is
+      // to be trained; a data error is reported then, before any worker starts.
+      dataset: async () => {
+        const prepared = await loadPreparedData(data, { storeRoot: store.root, warn: (m) => console.warn(`warning: ${m}`) });
+        console.log(describePrepared(prepared));
+        return prepared.dataset;
+      },
     });
     return { success: true };
   } catch (e) {
