@@ -11,8 +11,8 @@
  *   - a re-run whose trials are all reused (`--skip-nx-cache`, so the plugin and not Nx answers),
  *     against `nx show project bench --json` on the same workspace (medians of --repeats).
  *
- * Usage: npm run bench:data -- [--rows 200000,1000000] [--features 50] [--trials 4]
- *        [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]
+ * Usage: npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--features 50] [--trials 4]
+ *        [--baseline-rows 2000] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,10 +23,12 @@ import type { DataConfig } from '../packages/hpo-plugin/src/config/types';
 import { benchEnvironment, fmt, median, parseOptions, positiveInt, ROOT, table, totalLine, usageExit, writeBenchJson } from './bench-common';
 
 const usage = usageExit(
-  'npm run bench:data -- [--rows 200000,1000000] [--features 50] [--trials 4] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]',
+  'npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--features 50] [--trials 4] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]',
 );
 
 interface Options {
+  /** A small sweep's peak memory: the fixed baseline (Nx, TensorFlow.js, threads) the others are measured above. */
+  baselineRows: number;
   rows: number[];
   features: number;
   trials: number;
@@ -37,9 +39,10 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { rows: [200_000, 1_000_000], features: 50, trials: 4, parallelism: 2, repeats: 3, sweep: true, out: 'bench-results/data.json' };
+  const o: Options = { baselineRows: 2000, rows: [200_000, 1_000_000], features: 50, trials: 4, parallelism: 2, repeats: 3, sweep: true, out: 'bench-results/data.json' };
   parseOptions(argv, usage, (flag, value) => {
-    if (flag === '--rows') o.rows = value().split(',').map((r) => positiveInt('--rows', r.trim(), usage));
+    if (flag === '--baseline-rows') o.baselineRows = positiveInt(flag, value(), usage);
+    else if (flag === '--rows') o.rows = value().split(',').map((r) => positiveInt('--rows', r.trim(), usage));
     else if (flag === '--features') o.features = positiveInt(flag, value(), usage);
     else if (flag === '--trials') o.trials = positiveInt(flag, value(), usage);
     else if (flag === '--parallelism') o.parallelism = positiveInt(flag, value(), usage);
@@ -139,6 +142,7 @@ function nxEnv(root: string): NodeJS.ProcessEnv {
 interface TimedRun {
   seconds: number;
   maxRssMb: number;
+  cpuSeconds: number;
   /** Seconds after the process started at which a line matching each pattern appeared. */
   marks: Record<string, number | undefined>;
   output: string;
@@ -164,7 +168,8 @@ function timedNx(root: string, args: string[], patterns: Record<string, RegExp>)
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`nx ${args.join(' ')} exited ${code}:\n${output}\n${stderr}`));
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolve({ seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN, marks, output: output + stderr });
+      const cpu = ['User', 'System'].map((w) => Number(new RegExp(`${w} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? NaN));
+      resolve({ seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu[0]! + cpu[1]!, marks, output: output + stderr });
     });
   });
 }
@@ -184,8 +189,12 @@ interface SizeResult {
   float32Mb: number;
   parseSeconds: number;
   parseMbPerSecond: number;
-  fresh?: { seconds: number; maxRssMb: number; dataReadySeconds?: number; firstTrialSeconds?: number; sweepStartSeconds?: number };
+  /** user + system CPU time: what the parser costs, whatever else the machine is doing. */
+  parseCpuSeconds: number;
+  parseMbPerCpuSecond: number;
+  fresh?: { seconds: number; cpuSeconds: number; maxRssMb: number; dataReadySeconds?: number; firstTrialSeconds?: number; sweepStartSeconds?: number };
   reusedSeconds?: number[];
+  reusedCpuSeconds?: number[];
   showProjectSeconds?: number[];
 }
 
@@ -193,20 +202,38 @@ async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const env = benchEnvironment('data');
   const results: SizeResult[] = [];
-  for (const rows of o.rows) {
+  const sizes = o.sweep ? [o.baselineRows, ...o.rows.filter((r) => r !== o.baselineRows)] : o.rows;
+  for (const rows of sizes) {
     const { root, csv, bytes } = await workspace(rows, o);
     const csvMb = bytes / 1e6;
     const cfg: DataConfig = { path: csv, header: true, label: 'label', task: 'classification', validation: { split: 0.2, stratify: true, seed: 0 }, scale: 'standard' };
     const parseTimes: number[] = [];
+    const parseCpu: number[] = [];
     for (let i = 0; i < o.repeats; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const raw = loadRawData(cfg);
+      const c = process.cpuUsage(c0);
       parseTimes.push((performance.now() - t0) / 1000);
+      parseCpu.push((c.user + c.system) / 1e6);
       if (raw.n !== rows) throw new Error(`parsed ${raw.n} rows, expected ${rows}`);
     }
     const parseSeconds = median(parseTimes);
-    const result: SizeResult = { rows, features: o.features, csvMb, float32Mb: (rows * (o.features + 1) * 4) / 1e6, parseSeconds, parseMbPerSecond: csvMb / parseSeconds };
-    process.stderr.write(`${rows} rows: ${csvMb.toFixed(1)} MB parsed in ${parseSeconds.toFixed(2)} s (${result.parseMbPerSecond.toFixed(1)} MB/s)\n`);
+    const parseCpuSeconds = median(parseCpu);
+    const result: SizeResult = {
+      rows,
+      features: o.features,
+      csvMb,
+      float32Mb: (rows * (o.features + 1) * 4) / 1e6,
+      parseSeconds,
+      parseMbPerSecond: csvMb / parseSeconds,
+      parseCpuSeconds,
+      parseMbPerCpuSecond: csvMb / parseCpuSeconds,
+    };
+    process.stderr.write(
+      `${rows} rows: ${csvMb.toFixed(1)} MB parsed in ${parseSeconds.toFixed(2)} s (${result.parseMbPerSecond.toFixed(1)} MB/s; ` +
+        `${parseCpuSeconds.toFixed(2)} CPU s, ${result.parseMbPerCpuSecond.toFixed(1)} MB per CPU second)\n`,
+    );
     if (o.sweep) {
       rmSync(join(root, '.nx-hpo'), { recursive: true, force: true });
       rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -219,6 +246,7 @@ async function main(): Promise<void> {
       const since = (t: number | undefined) => (t === undefined || start === undefined ? undefined : t - start);
       result.fresh = {
         seconds: fresh.seconds,
+        cpuSeconds: fresh.cpuSeconds,
         maxRssMb: fresh.maxRssMb,
         sweepStartSeconds: start,
         dataReadySeconds: since(fresh.marks['dataReady']),
@@ -226,12 +254,14 @@ async function main(): Promise<void> {
       };
       process.stderr.write(`  fresh sweep ${fresh.seconds.toFixed(1)} s, peak RSS ${fresh.maxRssMb.toFixed(0)} MB, data ready +${fmt(result.fresh.dataReadySeconds, 2)} s, first trial +${fmt(result.fresh.firstTrialSeconds, 2)} s\n`);
       result.reusedSeconds = [];
+      result.reusedCpuSeconds = [];
       result.showProjectSeconds = [];
       for (let i = 0; i < o.repeats; i++) {
         // Side by side: a reused run, then `nx show project`, so both see the same machine load.
         const reused = await timedNx(root, ['run', 'bench:tune', '--skip-nx-cache'], {});
         if (!/ 0 trained, \d+ reused/.test(reused.output)) throw new Error(`the re-run trained trials:\n${reused.output}`);
         result.reusedSeconds.push(reused.seconds);
+        result.reusedCpuSeconds.push(reused.cpuSeconds);
         result.showProjectSeconds.push(wallOf(root, ['show', 'project', 'bench', '--json']));
       }
       process.stderr.write(`  reused re-run ${median(result.reusedSeconds).toFixed(2)} s vs nx show project ${median(result.showProjectSeconds).toFixed(2)} s\n`);
@@ -242,8 +272,9 @@ async function main(): Promise<void> {
   console.log(`\n## Data at scale (${o.features} features + label, ${o.trials} trials of 1 epoch, parallelism ${o.parallelism})\n`);
   console.log(
     table(
-      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', 'RSS / float32', 'reused re-run s', 'nx show project s', 'ratio'],
+      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'parse MB/CPU s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', '(RSS − baseline) / float32', 'reused re-run s', 'nx show project s', 'ratio'],
       results.map((r) => {
+        const baseline = results.find((b) => b.rows === o.baselineRows)?.fresh?.maxRssMb;
         const reused = r.reusedSeconds?.length ? median(r.reusedSeconds) : undefined;
         const show = r.showProjectSeconds?.length ? median(r.showProjectSeconds) : undefined;
         return [
@@ -252,11 +283,12 @@ async function main(): Promise<void> {
           fmt(r.float32Mb, 1),
           fmt(r.parseSeconds, 2),
           fmt(r.parseMbPerSecond, 1),
+          fmt(r.parseMbPerCpuSecond, 1),
           fmt(r.fresh?.seconds, 1),
           fmt(r.fresh?.dataReadySeconds, 2),
           fmt(r.fresh?.firstTrialSeconds, 2),
           fmt(r.fresh?.maxRssMb, 0),
-          fmt(r.fresh ? r.fresh.maxRssMb / r.float32Mb : undefined, 1),
+          fmt(r.fresh && baseline !== undefined && r.rows !== o.baselineRows ? (r.fresh.maxRssMb - baseline) / r.float32Mb : undefined, 2),
           fmt(reused, 2),
           fmt(show, 2),
           fmt(reused !== undefined && show !== undefined ? reused / show : undefined, 2),
@@ -265,8 +297,9 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    '\nparse: loadRawData in-process (median); fresh sweep: `nx run bench:tune --skip-nx-cache` on an empty store under /usr/bin/time -v; ' +
-      'data ready / first trial: seconds after the sweep\'s first line; reused re-run vs `nx show project bench --json`: medians, run alternately.',
+    '\nparse: loadRawData in-process (median; MB/CPU s: per second of user + system time, which a loaded machine disturbs less than wall time); fresh sweep: `nx run bench:tune --skip-nx-cache` on an empty store under /usr/bin/time -v; ' +
+      `data ready / first trial: seconds after the sweep's first line; baseline: the peak RSS of the same sweep on ${o.baselineRows} rows; ` +
+      'reused re-run vs `nx show project bench --json`: medians, run alternately.',
   );
   console.log(totalLine(env));
   writeBenchJson(o.out, env, { options: o, results });

@@ -1,13 +1,15 @@
 /**
  * Inferred targets: every `tune.yaml` (or `<name>.tune.yaml`) in a project gives that project a
  * `tune` and a `train` target (`tune-<name>` / `train-<name>`), with inputs read from the YAML itself
- * (the file, the data file and the model module it references) so Nx's cache and `nx affected` see
+ * (the file, the data file or data module with its imports and declared files, and the model module
+ * it references) so Nx's cache and `nx affected` see
  * exactly what a sweep depends on.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { parse as parseYaml } from 'yaml';
+import { localImportClosure } from '../store/content-hash';
 
 export interface HpoPluginOptions {
   /** Name of the inferred tune target (default `tune`; `<name>.tune.yaml` gives `<tuneTargetName>-<name>`). */
@@ -41,11 +43,42 @@ export function referencedFiles(yamlText: string): string[] {
     if (typeof v === 'string' && v !== '' && !v.includes('${')) out.push(v);
   };
   if (doc && typeof doc === 'object') {
-    const d = doc as { data?: { path?: unknown }; model?: { module?: unknown } };
+    const d = doc as { data?: { path?: unknown; module?: unknown; files?: unknown }; model?: { module?: unknown } };
     pick(d.data?.path);
+    pick(d.data?.module);
+    if (Array.isArray(d.data?.files)) d.data.files.forEach(pick);
     pick(d.model?.module);
   }
   return out;
+}
+
+/** A file's input, or every file under it for a folder (a data module's `data.files` may name one). */
+function fileInput(projectRoot: string, workspacePath: string, workspaceRoot: string): string {
+  const input = toProjectInput(projectRoot, workspacePath);
+  try {
+    if (statSync(join(workspaceRoot, workspacePath)).isDirectory()) return `${input}/**/*`;
+  } catch {
+    // Missing: the executor reports it; the input still names it.
+  }
+  return input;
+}
+
+/** The local files a data module imports (the module itself is among the referenced files). */
+function dataModuleImports(yamlText: string, yamlDir: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(yamlText.replace(/\$\{([^}]*)\}/g, '$($1)'));
+  } catch {
+    return [];
+  }
+  const module = (doc as { data?: { module?: unknown } } | null)?.data?.module;
+  if (typeof module !== 'string' || module === '') return [];
+  const entry = resolve(yamlDir, module);
+  try {
+    return localImportClosure(entry).filter((f) => f !== entry);
+  } catch {
+    return [];
+  }
 }
 
 function toProjectInput(projectRoot: string, workspacePath: string): string {
@@ -104,7 +137,9 @@ export function inferTargets(
   }
   const fileInputs = [
     toProjectInput(projectRoot, tuneFile),
-    ...referencedFiles(text).map((p) => toProjectInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)))),
+    ...referencedFiles(text).map((p) => fileInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)), context.workspaceRoot)),
+    // A data module's local imports decide its data as much as the module itself does.
+    ...dataModuleImports(text, dirname(abs)).map((f) => toProjectInput(projectRoot, relative(context.workspaceRoot, f))),
   ];
   const externals = lockedExternals(context.workspaceRoot);
   const unlocked = EXTERNAL_INPUTS.filter((n) => !externals.includes(n));
