@@ -83,7 +83,8 @@ export function parseNumericCsv(
   }
   const f = numColumns - 1;
 
-  const x = new Float32Array(n * f);
+  // Shared memory from the start: the prepared dataset is this very block, handed to the workers.
+  const x = new Float32Array(new SharedArrayBuffer(n * f * 4));
   let labelValues: Float64Array | undefined = new Float64Array(n);
   const labelStart = new Uint32Array(n);
   const labelEnd = new Uint32Array(n);

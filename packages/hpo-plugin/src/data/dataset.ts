@@ -96,7 +96,7 @@ export interface RowSplits {
  */
 export function prepareDataset(cfg: DataConfig, opts: PrepareOptions = {}): Dataset {
   const raw = loadRawData(cfg);
-  return datasetFromSplits(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+  return datasetInPlace(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
 }
 
 /**
@@ -238,6 +238,56 @@ export function buildDataset(raw: RawData, trainRows: readonly number[], valRows
   return dataset;
 }
 
+/**
+ * `datasetFromSplits` that reuses `raw`'s memory instead of copying the rows (raw is consumed): the
+ * training rows move to the front in place (each only ever moves towards the start, so in order
+ * none is overwritten before it moved), the validation rows follow them, and the arrays are views
+ * of that one block. Peak memory is the raw data plus the validation rows, not twice the data.
+ */
+function datasetInPlace(raw: RawData, splits: RowSplits, scale: ScaleKind, fit: FitMode): Dataset {
+  const trainRows = fitRows(splits, fit);
+  const valRows = fit === 'full' ? [] : splits.val;
+  const f = raw.numFeatures;
+  const shared = (a: Float32Array) => (a.buffer instanceof SharedArrayBuffer ? a : (() => {
+    const c = sharedFloat32(a.length);
+    c.set(a);
+    return c;
+  })());
+  const x = shared(raw.x);
+  const y = shared(raw.y);
+  const xVal = gatherRows(x, f, valRows);
+  const yVal = gatherRows(y, 1, valRows);
+  trainRows.forEach((r, k) => {
+    if (r !== k) {
+      x.copyWithin(k * f, r * f, (r + 1) * f);
+      y[k] = y[r]!;
+    }
+  });
+  const nTrain = trainRows.length;
+  const nVal = valRows.length;
+  x.set(xVal, nTrain * f);
+  y.set(yVal, nTrain);
+  const xTrain = x.subarray(0, nTrain * f);
+  const scaler = fitScaler(xTrain, f, scale);
+  const dataset: Dataset = {
+    task: raw.task,
+    featureNames: raw.featureNames,
+    labelName: raw.labelName,
+    numFeatures: f,
+    numClasses: raw.numClasses,
+    xTrain: scaleInPlace(xTrain, scaler),
+    yTrain: y.subarray(0, nTrain),
+    xVal: scaleInPlace(x.subarray(nTrain * f, (nTrain + nVal) * f), scaler),
+    yVal: y.subarray(nTrain, nTrain + nVal),
+    nTrain,
+    nVal,
+    scaler,
+  };
+  if (raw.featureShape) dataset.featureShape = raw.featureShape;
+  if (raw.classes) dataset.classes = raw.classes;
+  return dataset;
+}
+
 /** Copies rows `rows` of a row-major matrix with `width` columns (into shared memory). */
 export function gatherRows(x: Float32Array, width: number, rows: readonly number[]): Float32Array {
   const out = sharedFloat32(rows.length * width);
@@ -267,7 +317,7 @@ export async function loadRawDataAsync(cfg: DataConfig): Promise<RawData> {
 /** `prepareDataset` for every data source (data modules and Parquet load asynchronously). */
 export async function prepareDatasetAsync(cfg: DataConfig, opts: PrepareOptions = {}): Promise<Dataset> {
   const raw = await loadRawDataAsync(cfg);
-  return datasetFromSplits(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+  return datasetInPlace(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
 }
 
 /** Reads a CSV or JSON Lines file and parses every row into features and a label. */
