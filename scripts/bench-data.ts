@@ -11,22 +11,24 @@
  *   - a re-run whose trials are all reused (`--skip-nx-cache`, so the plugin and not Nx answers),
  *     against `nx show project bench --json` on the same workspace (medians of --repeats).
  *
- * Usage: npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--features 50] [--trials 4]
+ * Usage: npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--general-max-rows 200000] [--features 50] [--trials 4]
  *        [--baseline-rows 2000] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@nx-hpo/optimizers';
-import { loadRawData } from '../packages/hpo-plugin/src/data/dataset';
+import { loadRawCsvGeneral, loadRawData } from '../packages/hpo-plugin/src/data/dataset';
 import type { DataConfig } from '../packages/hpo-plugin/src/config/types';
 import { benchEnvironment, fmt, median, parseOptions, positiveInt, ROOT, table, totalLine, usageExit, writeBenchJson } from './bench-common';
 
 const usage = usageExit(
-  'npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--features 50] [--trials 4] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]',
+  'npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--general-max-rows 200000] [--features 50] [--trials 4] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]',
 );
 
 interface Options {
+  /** The general reader holds a string per field: measured only up to this many rows. */
+  generalMaxRows: number;
   /** A small sweep's peak memory: the fixed baseline (Nx, TensorFlow.js, threads) the others are measured above. */
   baselineRows: number;
   rows: number[];
@@ -39,9 +41,10 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { baselineRows: 2000, rows: [200_000, 1_000_000], features: 50, trials: 4, parallelism: 2, repeats: 3, sweep: true, out: 'bench-results/data.json' };
+  const o: Options = { generalMaxRows: 200_000, baselineRows: 2000, rows: [200_000, 1_000_000], features: 50, trials: 4, parallelism: 2, repeats: 3, sweep: true, out: 'bench-results/data.json' };
   parseOptions(argv, usage, (flag, value) => {
-    if (flag === '--baseline-rows') o.baselineRows = positiveInt(flag, value(), usage);
+    if (flag === '--general-max-rows') o.generalMaxRows = positiveInt(flag, value(), usage);
+    else if (flag === '--baseline-rows') o.baselineRows = positiveInt(flag, value(), usage);
     else if (flag === '--rows') o.rows = value().split(',').map((r) => positiveInt('--rows', r.trim(), usage));
     else if (flag === '--features') o.features = positiveInt(flag, value(), usage);
     else if (flag === '--trials') o.trials = positiveInt(flag, value(), usage);
@@ -218,6 +221,15 @@ async function main(): Promise<void> {
       parseCpu.push((c.user + c.system) / 1e6);
       if (raw.n !== rows) throw new Error(`parsed ${raw.n} rows, expected ${rows}`);
     }
+    // The general reader (a string per field) side by side, on sizes it can hold in memory.
+    const generalCpu: number[] = [];
+    for (let i = 0; rows <= o.generalMaxRows && i < o.repeats; i++) {
+      const c0 = process.cpuUsage();
+      const raw = loadRawCsvGeneral(cfg);
+      const c = process.cpuUsage(c0);
+      generalCpu.push((c.user + c.system) / 1e6);
+      if (raw.n !== rows) throw new Error(`parsed ${raw.n} rows, expected ${rows}`);
+    }
     const parseSeconds = median(parseTimes);
     const parseCpuSeconds = median(parseCpu);
     const result: SizeResult = {
@@ -229,10 +241,13 @@ async function main(): Promise<void> {
       parseMbPerSecond: csvMb / parseSeconds,
       parseCpuSeconds,
       parseMbPerCpuSecond: csvMb / parseCpuSeconds,
+      ...(generalCpu.length ? { generalCpuSeconds: median(generalCpu), generalMbPerCpuSecond: csvMb / median(generalCpu) } : {}),
     };
     process.stderr.write(
       `${rows} rows: ${csvMb.toFixed(1)} MB parsed in ${parseSeconds.toFixed(2)} s (${result.parseMbPerSecond.toFixed(1)} MB/s; ` +
-        `${parseCpuSeconds.toFixed(2)} CPU s, ${result.parseMbPerCpuSecond.toFixed(1)} MB per CPU second)\n`,
+        `${parseCpuSeconds.toFixed(2)} CPU s, ${result.parseMbPerCpuSecond.toFixed(1)} MB per CPU second` +
+        (result.generalMbPerCpuSecond ? `; general reader ${result.generalMbPerCpuSecond.toFixed(1)} MB per CPU second` : '') +
+        ')\n',
     );
     if (o.sweep) {
       rmSync(join(root, '.nx-hpo'), { recursive: true, force: true });
@@ -272,7 +287,7 @@ async function main(): Promise<void> {
   console.log(`\n## Data at scale (${o.features} features + label, ${o.trials} trials of 1 epoch, parallelism ${o.parallelism})\n`);
   console.log(
     table(
-      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'parse MB/CPU s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', '(RSS − baseline) / float32', 'reused re-run s', 'nx show project s', 'ratio'],
+      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'parse MB/CPU s', 'general reader MB/CPU s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', '(RSS − baseline) / float32', 'reused re-run s', 'nx show project s', 'ratio'],
       results.map((r) => {
         const baseline = results.find((b) => b.rows === o.baselineRows)?.fresh?.maxRssMb;
         const reused = r.reusedSeconds?.length ? median(r.reusedSeconds) : undefined;
@@ -284,6 +299,7 @@ async function main(): Promise<void> {
           fmt(r.parseSeconds, 2),
           fmt(r.parseMbPerSecond, 1),
           fmt(r.parseMbPerCpuSecond, 1),
+          fmt(r.generalMbPerCpuSecond, 1),
           fmt(r.fresh?.seconds, 1),
           fmt(r.fresh?.dataReadySeconds, 2),
           fmt(r.fresh?.firstTrialSeconds, 2),

@@ -333,6 +333,17 @@ export function loadRawData(cfg: DataConfig): RawData {
   );
   if (fast && (cfg.task === 'classification' || fast.labelValues)) return rawFromNumeric(fast, cfg);
   // Anything the fast path does not take (quotes, an error to locate...) goes through the general reader.
+  return rawFromGeneralReader(bytes, cfg, file);
+}
+
+/** A CSV through the general reader only (strings per field): the reference the fast path matches. */
+export function loadRawCsvGeneral(cfg: DataConfig): RawData {
+  const path = cfg.path as string;
+  const file = displayPathOf(path);
+  return rawFromGeneralReader(readCsvBytes(path, file), cfg, file);
+}
+
+function rawFromGeneralReader(bytes: Buffer, cfg: DataConfig, file: string): RawData {
   const table = parseCsv(decodeCsvBytes(bytes), { header: cfg.header, displayPath: file, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
   return rawFromTable(table, cfg);
 }
