@@ -14,7 +14,7 @@
  * Usage: npm run bench:data -- [--rows 200000,1000000] [--baseline-rows 2000] [--general-max-rows 200000] [--features 50] [--trials 4]
  *        [--baseline-rows 2000] [--parallelism 2] [--repeats 3] [--skip-sweep] [--out bench-results/data.json]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@nx-hpo/optimizers';
@@ -177,14 +177,6 @@ function timedNx(root: string, args: string[], patterns: Record<string, RegExp>)
   });
 }
 
-function wallOf(root: string, args: string[]): number {
-  const nx = join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [nx, ...args], { cwd: root, env: nxEnv(root), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nx ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
-  return (performance.now() - t0) / 1000;
-}
-
 interface SizeResult {
   rows: number;
   features: number;
@@ -199,6 +191,7 @@ interface SizeResult {
   reusedSeconds?: number[];
   reusedCpuSeconds?: number[];
   showProjectSeconds?: number[];
+  showProjectCpuSeconds?: number[];
 }
 
 async function main(): Promise<void> {
@@ -271,13 +264,16 @@ async function main(): Promise<void> {
       result.reusedSeconds = [];
       result.reusedCpuSeconds = [];
       result.showProjectSeconds = [];
+      result.showProjectCpuSeconds = [];
       for (let i = 0; i < o.repeats; i++) {
         // Side by side: a reused run, then `nx show project`, so both see the same machine load.
         const reused = await timedNx(root, ['run', 'bench:tune', '--skip-nx-cache'], {});
         if (!/ 0 trained, \d+ reused/.test(reused.output)) throw new Error(`the re-run trained trials:\n${reused.output}`);
         result.reusedSeconds.push(reused.seconds);
         result.reusedCpuSeconds.push(reused.cpuSeconds);
-        result.showProjectSeconds.push(wallOf(root, ['show', 'project', 'bench', '--json']));
+        const show = await timedNx(root, ['show', 'project', 'bench', '--json'], {});
+        result.showProjectSeconds.push(show.seconds);
+        result.showProjectCpuSeconds.push(show.cpuSeconds);
       }
       process.stderr.write(`  reused re-run ${median(result.reusedSeconds).toFixed(2)} s vs nx show project ${median(result.showProjectSeconds).toFixed(2)} s\n`);
     }
@@ -287,11 +283,13 @@ async function main(): Promise<void> {
   console.log(`\n## Data at scale (${o.features} features + label, ${o.trials} trials of 1 epoch, parallelism ${o.parallelism})\n`);
   console.log(
     table(
-      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'parse MB/CPU s', 'general reader MB/CPU s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', '(RSS − baseline) / float32', 'reused re-run s', 'nx show project s', 'ratio'],
+      ['rows', 'CSV MB', 'float32 MB', 'parse s', 'parse MB/s', 'parse MB/CPU s', 'general reader MB/CPU s', 'fresh sweep s', 'data ready s', 'first trial s', 'peak RSS MB', '(RSS − baseline) / float32', 'reused re-run s', 'nx show project s', 'ratio', 'reused CPU s', 'show project CPU s', 'CPU ratio'],
       results.map((r) => {
         const baseline = results.find((b) => b.rows === o.baselineRows)?.fresh?.maxRssMb;
         const reused = r.reusedSeconds?.length ? median(r.reusedSeconds) : undefined;
         const show = r.showProjectSeconds?.length ? median(r.showProjectSeconds) : undefined;
+        const reusedCpu = r.reusedCpuSeconds?.length ? median(r.reusedCpuSeconds) : undefined;
+        const showCpu = r.showProjectCpuSeconds?.length ? median(r.showProjectCpuSeconds) : undefined;
         return [
           String(r.rows),
           fmt(r.csvMb, 1),
@@ -308,6 +306,9 @@ async function main(): Promise<void> {
           fmt(reused, 2),
           fmt(show, 2),
           fmt(reused !== undefined && show !== undefined ? reused / show : undefined, 2),
+          fmt(reusedCpu, 2),
+          fmt(showCpu, 2),
+          fmt(reusedCpu !== undefined && showCpu !== undefined ? reusedCpu / showCpu : undefined, 2),
         ];
       }),
     ),
