@@ -67,7 +67,7 @@ test('splits the row count leaves empty are reported at their key in the file', 
 });
 
 test('the trial key covers data.test; configs without one keep their keys', () => {
-  const inputs = (text: string) => ({ model: { layers: [] }, training: { epochs: 1 }, data: load(text).data, seed: 1, backend: 'cpu' });
+  const inputs = (text: string) => ({ params: {}, model: { layers: [] }, training: { epochs: 1 }, data: load(text).data, seed: 1, backend: 'cpu' });
   const tested = trialKeyMaterial(inputs(withTest('  test: { split: 0.1 }'))) as { data: Record<string, unknown> };
   assert.deepEqual(tested.data.test, { split: 0.1, stratify: true, seed: 0 });
   const a = trialKey(inputs(withTest('  test: { split: 0.1 }')));
@@ -80,6 +80,6 @@ test('the trial key covers data.test; configs without one keep their keys', () =
   const plain = trialKeyMaterial(inputs(EXAMPLE)) as { data: Record<string, unknown> };
   const { test: absent, ...before } = plain.data;
   assert.equal(absent, undefined);
-  assert.deepEqual(Object.keys(before).sort(), ['delimiter', 'header', 'label', 'scale', 'sha256', 'task', 'validation']);
+  assert.deepEqual(Object.keys(before).sort(), ['header', 'label', 'scale', 'sha256', 'task', 'validation']);
   assert.equal(hashValue({ ...plain, data: before }), none);
 });

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTuneConfig, resolveTrial } from '../src/config';
+import { parseTuneConfig } from '../src/config';
 import type { TuneConfig } from '../src/config/types';
 import { lineageKey, trialKey } from '../src/store/trial-key';
-import { studyIdentity } from '../src/sweep/runner';
+import { studyIdentity, trialKeyInputs } from '../src/sweep/identity';
 
 const fixtureDir = join(__dirname, 'fixtures', 'config');
 const base = readFileSync(join(fixtureDir, 'tune.yaml'), 'utf8');
@@ -21,8 +21,7 @@ function load(text: string, dir = fixtureDir): TuneConfig {
 }
 
 function keyOf(config: TuneConfig, p = params, seed = 42, backend = 'wasm'): string {
-  const spec = resolveTrial(config, p);
-  return trialKey({ model: spec.model, training: spec.training, data: config.data, seed, backend });
+  return trialKey(trialKeyInputs(config, p, seed, backend));
 }
 
 /** The same configuration, written differently: block style, other key order, comments. */
@@ -91,9 +90,7 @@ describe('study identity', () => {
 describe('lineage key', () => {
   test('is the trial key without the epoch budget', () => {
     const lk = (text: string) => {
-      const config = load(text);
-      const spec = resolveTrial(config, params);
-      return lineageKey({ model: spec.model, training: spec.training, data: config.data, seed: 42, backend: 'wasm' });
+      return lineageKey(trialKeyInputs(load(text), params, 42, 'wasm'));
     };
     const fewer = base.replace(/epochs: \d+/, 'epochs: 3');
     assert.notEqual(fewer, base);

@@ -30,6 +30,21 @@ export function unmask(s: string): string {
   return s.includes(OPEN_MASK) || s.includes(CLOSE_MASK) ? s.replaceAll(OPEN_MASK, '{').replaceAll(CLOSE_MASK, '}') : s;
 }
 
+/**
+ * The document as plain JSON, or undefined when the text does not parse: for readers that must
+ * tolerate any content (the inferred targets read a tune.yaml on every graph computation).
+ */
+export function parseYamlLoosely(text: string): unknown {
+  const masked = maskPlaceholders(text);
+  try {
+    const doc = parseDocument(masked ?? text, { logLevel: 'silent' });
+    if (doc.errors.length) return undefined;
+    return doc.toJS({ reviver: (_k: unknown, v: unknown) => (typeof v === 'string' ? unmask(v) : v) }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The file as the user would name it: relative to cwd when it lies under it. */
 export function displayFile(absFile: string, cwd: string = process.cwd()): string {
   const rel = path.relative(cwd, absFile);

@@ -6,7 +6,7 @@
  *   <store>/prepared/<key[0:2]>/<key>/meta.json   shape, classes, scaler, array offsets, checksum
  *                                     arrays.bin  xTrain, yTrain, xVal, yVal (float32, little-endian)
  *
- *   key = sha256({ v, data: dataKeyMaterial(data), fit, plugin version })
+ *   key = sha256({ v, data: dataMaterial(data) (as in the trial key), fit, plugin version })
  *
  * Entries are written under <store>/tmp and renamed into place, so a reader sees a whole entry or
  * none; an entry that does not read back whole (size, checksum of meta) is ignored and rewritten.
@@ -19,7 +19,7 @@ import type { DataConfig } from '../config/types';
 import { hashValue } from '../store/canonical';
 import { toolVersions } from '../store/versions';
 import type { Dataset, FitMode } from './dataset';
-import { dataKeyMaterial } from './source-key';
+import { dataMaterial } from '../store/trial-key';
 
 /** Bump when the prepared arrays of the same inputs would differ (parsing, splitting, scaling). */
 export const PREPARED_VERSION = 1;
@@ -38,7 +38,7 @@ interface Meta {
 }
 
 export function preparedKey(data: DataConfig, fit: FitMode): string {
-  return hashValue({ v: PREPARED_VERSION, data: dataKeyMaterial(data), fit, plugin: toolVersions().plugin });
+  return hashValue({ v: PREPARED_VERSION, data: dataMaterial(data), fit, plugin: toolVersions().plugin });
 }
 
 export class PreparedDataCache {

@@ -1,15 +1,15 @@
 /**
  * Inferred targets: every `tune.yaml` (or `<name>.tune.yaml`) in a project gives that project a
  * `tune` and a `train` target (`tune-<name>` / `train-<name>`), with inputs read from the YAML itself
- * (the file, the data file or data module with its imports and declared files, and the model module
- * it references) so Nx's cache and `nx affected` see
+ * (the file, the data file and the model module it references) so Nx's cache and `nx affected` see
  * exactly what a sweep depends on.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
-import { parse as parseYaml } from 'yaml';
-import { localImportClosure } from '../store/content-hash';
+import { parseYamlLoosely } from '../config/yaml-source';
+import { moduleClosure } from '../store/content-hash';
+import { keyInputFiles } from '../store/trial-key';
 
 export interface HpoPluginOptions {
   /** Name of the inferred tune target (default `tune`; `<name>.tune.yaml` gives `<tuneTargetName>-<name>`). */
@@ -21,7 +21,7 @@ export interface HpoPluginOptions {
 export const TUNE_FILE_GLOB = '**/{tune.yaml,tune.yml,*.tune.yaml,*.tune.yml}';
 
 /** The npm packages whose versions decide a trial's result. */
-const EXTERNAL_INPUTS = ['@nx-hpo/plugin', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+const EXTERNAL_INPUTS = ['@nx-hpo/plugin', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node'];
 
 /** `tune.yaml` → '', `small.tune.yaml` → 'small'. */
 export function sweepName(file: string): string {
@@ -29,27 +29,66 @@ export function sweepName(file: string): string {
   return base === 'tune' ? '' : base.replace(/\.tune$/, '');
 }
 
-/** Paths (relative to the YAML's folder) that the YAML says it reads; tolerant of any content. */
-export function referencedFiles(yamlText: string): string[] {
-  let doc: unknown;
-  try {
-    // `${name}` is not valid inside YAML flow maps; neutralise it (same length) before parsing.
-    doc = parseYaml(yamlText.replace(/\$\{([^}]*)\}/g, '$($1)'));
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  const pick = (v: unknown) => {
-    if (typeof v === 'string' && v !== '' && !v.includes('${')) out.push(v);
+/** What a tune.yaml says it reads and writes, read tolerantly (any content, placeholders left alone). */
+export interface YamlReferences {
+  /** Paths relative to the YAML's folder. */
+  dataPath?: string;
+  /** A data module's `data.files` (files or folders). */
+  dataFiles: string[];
+  modules: string[];
+  /** `output:` (relative to the workspace root). */
+  output?: string;
+  /** A reference that cannot be followed before a trial runs (a placeholder in a path). */
+  unresolved: boolean;
+}
+
+export function yamlReferences(yamlText: string): YamlReferences {
+  const refs: YamlReferences = { dataFiles: [], modules: [], unresolved: false };
+  const doc = parseYamlLoosely(yamlText);
+  if (!doc || typeof doc !== 'object') return refs;
+  const d = doc as { data?: { path?: unknown; module?: unknown; files?: unknown }; model?: { module?: unknown }; output?: unknown };
+  const pick = (v: unknown): string | undefined => {
+    if (typeof v !== 'string' || v === '') return undefined;
+    if (v.includes('${')) {
+      refs.unresolved = true;
+      return undefined;
+    }
+    return v;
   };
-  if (doc && typeof doc === 'object') {
-    const d = doc as { data?: { path?: unknown; module?: unknown; files?: unknown }; model?: { module?: unknown } };
-    pick(d.data?.path);
-    pick(d.data?.module);
-    if (Array.isArray(d.data?.files)) d.data.files.forEach(pick);
-    pick(d.model?.module);
+  refs.dataPath = pick(d.data?.path);
+  if (Array.isArray(d.data?.files)) for (const f of d.data.files) if (pick(f)) refs.dataFiles.push(f as string);
+  for (const m of [d.data?.module, d.model?.module]) {
+    const path = pick(m);
+    if (path) refs.modules.push(path);
   }
-  return out;
+  if (typeof d.output === 'string' && d.output !== '') refs.output = d.output;
+  return refs;
+}
+
+/** Paths (relative to the YAML's folder) that the YAML says it reads directly. */
+export function referencedFiles(yamlText: string): string[] {
+  const refs = yamlReferences(yamlText);
+  return [...(refs.dataPath ? [refs.dataPath] : []), ...refs.dataFiles, ...refs.modules];
+}
+
+/**
+ * The files a trial's key hashes for this YAML (store/trial-key.ts: the data file and each module's
+ * whole import closure), and the packages those modules import. A module that cannot be followed
+ * (it does not parse yet) counts as itself and leaves `unresolved` set.
+ */
+function keyFilesOf(yamlFile: string, refs: YamlReferences): { files: string[]; packages: string[]; unresolved: boolean } {
+  const dir = dirname(yamlFile);
+  const dataPath = refs.dataPath ? resolve(dir, refs.dataPath) : undefined;
+  const modules = refs.modules.map((m) => resolve(dir, m)).filter((m) => existsSync(m));
+  let unresolved = refs.unresolved;
+  try {
+    const packages = new Set<string>();
+    for (const m of modules) for (const p of Object.keys(moduleClosure(m).packages)) packages.add(p);
+    return { files: keyInputFiles({ dataPath, modules }), packages: [...packages].sort(), unresolved };
+  } catch {
+    unresolved = true;
+    return { files: [...(dataPath ? [dataPath] : []), ...modules], packages: [], unresolved };
+  }
 }
 
 /** A file's input, or every file under it for a folder (a data module's `data.files` may name one). */
@@ -61,24 +100,6 @@ function fileInput(projectRoot: string, workspacePath: string, workspaceRoot: st
     // Missing: the executor reports it; the input still names it.
   }
   return input;
-}
-
-/** The local files a data module imports (the module itself is among the referenced files). */
-function dataModuleImports(yamlText: string, yamlDir: string): string[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(yamlText.replace(/\$\{([^}]*)\}/g, '$($1)'));
-  } catch {
-    return [];
-  }
-  const module = (doc as { data?: { module?: unknown } } | null)?.data?.module;
-  if (typeof module !== 'string' || module === '') return [];
-  const entry = resolve(yamlDir, module);
-  try {
-    return localImportClosure(entry).filter((f) => f !== entry);
-  } catch {
-    return [];
-  }
 }
 
 function toProjectInput(projectRoot: string, workspacePath: string): string {
@@ -135,29 +156,36 @@ export function inferTargets(
   } catch {
     text = '';
   }
+  const refs = yamlReferences(text);
+  const keyFiles = keyFilesOf(abs, refs);
   const fileInputs = [
     toProjectInput(projectRoot, tuneFile),
-    ...referencedFiles(text).map((p) => fileInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), p)), context.workspaceRoot)),
-    // A data module's local imports decide its data as much as the module itself does.
-    ...dataModuleImports(text, dirname(abs)).map((f) => toProjectInput(projectRoot, relative(context.workspaceRoot, f))),
+    ...keyFiles.files.map((f) => toProjectInput(projectRoot, relative(context.workspaceRoot, f))),
+    // A data module's declared files; a folder stands for every file under it, present or to come.
+    ...refs.dataFiles.map((f) => fileInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), f)), context.workspaceRoot)),
+    // A path with a placeholder is only known per trial: every file of the project may be read.
+    ...(keyFiles.unresolved ? ['{projectRoot}/**/*'] : []),
   ];
-  const externals = lockedExternals(context.workspaceRoot);
-  const unlocked = EXTERNAL_INPUTS.filter((n) => !externals.includes(n));
+  const packages = [...new Set([...EXTERNAL_INPUTS, ...keyFiles.packages])];
+  const externals = lockedExternals(context.workspaceRoot, packages);
+  const unlocked = packages.filter((n) => !externals.includes(n));
   const inputs: TargetConfiguration['inputs'] = [
     ...fileInputs,
     ...(externals.length ? [{ externalDependencies: externals }] : []),
     ...(unlocked.length ? [{ runtime: versionsCommand(unlocked) }] : []),
   ];
   const config = `{projectRoot}/${basename(tuneFile)}`;
-  const tuneOut = `{workspaceRoot}/dist/hpo/{projectName}/${tuneTarget}`;
-  const trainOut = `{workspaceRoot}/dist/hpo/{projectName}/${trainTarget}`;
+  // The executors write to `outputPath`; `outputs` names that very option, so `--outputPath` and the
+  // YAML's `output:` move what Nx caches and restores along with what is written.
+  const tuneOut = refs.output ?? `dist/hpo/{projectName}/${tuneTarget}`;
+  const trainOut = `dist/hpo/{projectName}/${trainTarget}`;
   const targets: Record<string, TargetConfiguration> = {
     [tuneTarget]: {
       executor: '@nx-hpo/plugin:tune',
       cache: true,
       inputs,
-      outputs: [tuneOut],
-      options: { config },
+      outputs: ['{options.outputPath}'],
+      options: { config, outputPath: tuneOut },
       metadata: { description: `Hyperparameter search defined by ${basename(tuneFile)}`, technologies: ['tensorflow'] },
     },
     [trainTarget]: {
@@ -166,8 +194,8 @@ export function inferTargets(
       // Trains the tune target's winner: its best.json is an input, so a new winner retrains.
       dependsOn: [tuneTarget],
       inputs: [...inputs, { dependentTasksOutputFiles: '**/best.json' }],
-      outputs: [trainOut],
-      options: { config, params: 'best' },
+      outputs: ['{options.outputPath}'],
+      options: { config, params: 'best', outputPath: trainOut },
       metadata: { description: `Train the best configuration found by ${tuneTarget} (or given params)`, technologies: ['tensorflow'] },
     },
   };

@@ -1,57 +1,187 @@
 /**
- * Content hashes of the files a trial reads: the data file, and a model module together with the
- * local files it imports (so editing a helper the model imports changes the trial key).
+ * Content hashes of the files a trial reads: the data file, and a user's module together with
+ * everything it imports, so that editing a helper the model imports changes the trial key (and,
+ * through the same closure, the inferred Nx target's inputs).
+ *
+ * The import closure is found by esbuild, the resolver tsx itself runs on when it loads a `.ts`
+ * module: relative imports, `index` files, extension rules, tsconfig `paths`, `require()`, dynamic
+ * `import()` with literal specifiers and JSON imports all resolve exactly as they do at run time.
+ * Packages installed in node_modules stay outside the closure and enter the hash by name and
+ * version; a package linked from the workspace (npm/pnpm workspaces) resolves to a real path outside
+ * node_modules and is followed like any local file.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Message, Metafile } from 'esbuild';
+import { UserError } from '../errors';
 import { sha256 } from './canonical';
 
-const cache = new Map<string, { mtimeMs: number; size: number; hash: string }>();
+const hashes = new Map<string, { mtimeMs: number; size: number; hash: string }>();
 
 /** sha256 of a file's bytes, memoised on (path, mtime, size) for large data files. */
 export function fileHash(path: string): string {
   const st = statSync(path);
-  const hit = cache.get(path);
+  const hit = hashes.get(path);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.hash;
   const hash = sha256(readFileSync(path));
-  cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, hash });
+  hashes.set(path, { mtimeMs: st.mtimeMs, size: st.size, hash });
   return hash;
 }
 
-const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
-const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'];
-
-/** Resolves a relative import the way TypeScript/Node would, trying source extensions and index files. */
-function resolveLocal(fromFile: string, spec: string): string | undefined {
-  const base = resolve(dirname(fromFile), spec);
-  const stripped = base.replace(/\.(js|mjs|cjs)$/, '');
-  const candidates = [base, ...EXTENSIONS.map((e) => stripped + e), ...EXTENSIONS.map((e) => resolve(base, 'index' + e))];
-  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+export interface ModuleClosure {
+  /** Absolute real paths of the module and every workspace file it reaches, sorted. */
+  files: string[];
+  /** Installed packages it imports (directly or through its files): name → version. */
+  packages: Record<string, string>;
 }
 
-/** The module file and every local file it reaches through relative imports, sorted. */
+interface CachedClosure extends ModuleClosure {
+  stamps: string[];
+}
+
+const closures = new Map<string, CachedClosure>();
+
+/** A file's identity for the closure cache: changes whenever its content may have. */
+function stamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * The module file and every file it reaches through imports, and the installed packages it uses.
+ * Memoised until one of its files changes (a sweep keys every trial with it).
+ */
+export function moduleClosure(entry: string): ModuleClosure {
+  const abs = resolve(entry);
+  const hit = closures.get(abs);
+  if (hit && hit.files.every((f, i) => stamp(f) === hit.stamps[i])) return hit;
+  const closure = followImports(abs);
+  closures.set(abs, { ...closure, stamps: closure.files.map(stamp) });
+  return closure;
+}
+
+/** The files of `moduleClosure(entry)`. */
 export function localImportClosure(entry: string): string[] {
-  const seen = new Set<string>();
-  const stack = [resolve(entry)];
-  while (stack.length) {
-    const file = stack.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    if (!['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs'].includes(extname(file))) continue;
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(IMPORT_RE)) {
-      const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
-      if (!spec || !spec.startsWith('.')) continue;
-      const target = resolveLocal(file, spec);
-      if (target) stack.push(target);
+  return moduleClosure(entry).files;
+}
+
+/**
+ * One hash over a module, the files it imports (named relative to the module's folder, so the
+ * same project gives the same hash on any machine) and the versions of the packages it imports.
+ */
+export function moduleHash(entry: string): string {
+  const root = dirname(realpathSync(resolve(entry)));
+  const { files, packages } = moduleClosure(entry);
+  const parts = files.map((f) => `${relative(root, f).split(sep).join('/')}\n${fileHash(f)}`);
+  const pkgs = Object.keys(packages)
+    .sort()
+    .map((name) => `package ${name}@${packages[name]}`);
+  return sha256([...parts, ...pkgs].join('\n'));
+}
+
+type EsbuildApi = typeof import('esbuild');
+let esbuild: EsbuildApi | undefined;
+
+function followImports(entry: string): ModuleClosure {
+  esbuild ??= require('esbuild') as EsbuildApi;
+  const files = new Set<string>();
+  const packages: Record<string, string> = {};
+  const entries = [entry];
+  const seenEntries = new Set<string>();
+  while (entries.length) {
+    const next = entries.pop() as string;
+    if (seenEntries.has(next)) continue;
+    seenEntries.add(next);
+    const meta = metafileOf(esbuild, next);
+    const workDir = dirname(next);
+    for (const [path, input] of Object.entries(meta.inputs)) {
+      const importer = realpathSync(resolve(workDir, path));
+      files.add(importer);
+      for (const imp of input.imports) {
+        if (!imp.external) continue;
+        const linked = classifyPackage(imp.path, importer, packages);
+        if (linked) entries.push(linked);
+      }
     }
   }
-  return [...seen].sort();
+  return { files: [...files].sort(), packages };
 }
 
-/** One hash over a module and its local imports (paths relative to the module's folder). */
-export function moduleHash(entry: string): string {
-  const root = dirname(resolve(entry));
-  const parts = localImportClosure(entry).map((f) => `${f.startsWith(root) ? f.slice(root.length) : f}\n${fileHash(f)}`);
-  return sha256(parts.join('\n'));
+function metafileOf(api: EsbuildApi, entry: string): Metafile {
+  try {
+    const result = api.buildSync({
+      entryPoints: [entry],
+      absWorkingDir: dirname(entry),
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      packages: 'external',
+      logLevel: 'silent',
+      outdir: join(dirname(entry), '.nx-hpo-closure'),
+      // Any file type a module may import is part of its closure, read as bytes.
+      loader: { '.node': 'empty', '.wasm': 'empty', '.bin': 'empty', '.txt': 'empty', '.csv': 'empty', '.html': 'empty' },
+    });
+    return result.metafile;
+  } catch (e) {
+    const first = (e as { errors?: Message[] }).errors?.[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+    const why = first ? first.text : e instanceof Error ? e.message : String(e);
+    throw new UserError(`cannot follow the imports of ${entry}: ${where}${why}`);
+  }
+}
+
+const BUILTINS = new Set(builtinModules);
+
+/** The package name of a bare specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+export function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+}
+
+/**
+ * Notes an external import: a Node built-in is ignored, an installed package adds its version to
+ * `packages`, and a package that resolves to workspace sources (linked, not installed) is returned
+ * as a further entry point to follow.
+ */
+function classifyPackage(spec: string, importer: string, packages: Record<string, string>): string | undefined {
+  if (spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(packageName(spec))) return undefined;
+  const name = packageName(spec);
+  const req = createRequire(importer);
+  let main: string | undefined;
+  try {
+    main = realpathSync(req.resolve(spec));
+  } catch {
+    main = undefined;
+  }
+  if (main && !main.split(sep).includes('node_modules')) return main;
+  packages[name] = packageVersion(req, name, main) ?? (main ? 'unknown' : 'missing');
+  return undefined;
+}
+
+/** The installed version: from `<name>/package.json`, or (when `exports` hides it) above its main file. */
+function packageVersion(req: NodeRequire, name: string, main: string | undefined): string | undefined {
+  const versionIn = (file: string): string | undefined => {
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    return pkg.name === name ? pkg.version : undefined;
+  };
+  try {
+    return versionIn(req.resolve(`${name}/package.json`));
+  } catch {
+    // not exported: look upwards from the resolved file
+  }
+  for (let dir = main ? dirname(main) : ''; dir && dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const v = versionIn(join(dir, 'package.json'));
+      if (v !== undefined) return v;
+    } catch {
+      // no package.json here
+    }
+  }
+  return undefined;
 }

@@ -4,10 +4,10 @@
  * with a bigger budget. A journal is owned by one run at a time (a lock file); a second concurrent
  * run on the same study reads nothing from it and writes nothing to it, and relies on trial keys.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Params } from '@nx-hpo/optimizers';
+import { StudyLock } from './study-lock';
 
 export type JournalOp =
   | { op: 'ask'; id: number; params: Params }
@@ -20,7 +20,7 @@ export class StudyJournal {
 
   private constructor(
     readonly path: string,
-    private readonly lockPath: string,
+    private readonly lock: StudyLock,
     readonly ops: JournalOp[],
   ) {}
 
@@ -32,10 +32,10 @@ export class StudyJournal {
     const dir = join(storeRoot, 'journals');
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${id}.jsonl`);
-    const lockPath = `${path}.lock`;
-    if (!acquireLock(lockPath)) return undefined;
+    const lock = StudyLock.acquire(`${path}.lock`);
+    if (!lock) return undefined;
     const ops = existsSync(path) ? readOps(path) : [];
-    const journal = new StudyJournal(path, lockPath, ops);
+    const journal = new StudyJournal(path, lock, ops);
     journal.fd = openSync(path, 'a');
     return journal;
   }
@@ -66,7 +66,7 @@ export class StudyJournal {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    rmSync(this.lockPath, { force: true });
+    this.lock.release();
   }
 }
 
@@ -86,36 +86,4 @@ function readOps(path: string): JournalOp[] {
   }
   if (good < Buffer.byteLength(text)) truncateSync(path, good);
   return ops;
-}
-
-function acquireLock(lockPath: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname() }));
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (!isStale(lockPath)) return false;
-      rmSync(lockPath, { force: true });
-    }
-  }
-  return false;
-}
-
-/** A lock left by a process that is gone (killed, crashed) on this host. */
-function isStale(lockPath: string): boolean {
-  try {
-    const { pid, host } = JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number; host: string };
-    if (host !== hostname()) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'ESRCH';
-    }
-  } catch {
-    return true; // unreadable or torn: its writer died mid-write
-  }
 }

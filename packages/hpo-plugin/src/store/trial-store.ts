@@ -8,6 +8,7 @@
  * Entries are written under <root>/tmp and renamed into place, so a reader only ever sees a whole
  * entry; a damaged one (truncated, bad checksum, other format version) is reported once and ignored.
  */
+import type { ToolVersions } from './versions';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ export interface StoredTrial {
   error?: string;
   durationMs: number;
   backend: string;
-  versions: { plugin: string; tfjs: string };
+  versions: ToolVersions;
   createdAt: string;
 }
 

@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Direction, Params } from '@nx-hpo/optimizers';
 import { writeModel, type ModelArtifacts } from '../training/save';
+import { compareComplete, type TieBreak } from './best';
 import { csvField, formatDuration, formatParam, formatValue, table } from './format';
 
 export interface TrialRecord {
@@ -35,6 +36,8 @@ export interface BestRecord {
   metric: string;
   direction: Direction;
   metrics: Record<string, number>;
+  /** Present when other complete trials share the best value: how the tie was broken (best.ts). */
+  tieBreak?: TieBreak;
 }
 
 const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'study.json', 'best-model'];
@@ -73,11 +76,14 @@ export class SweepOutputs {
   }
 }
 
-/** Complete trials best-first, then pruned ones (by the value they reached), then failed ones by id. */
-export function rankTrials(records: TrialRecord[], direction: Direction): TrialRecord[] {
+/**
+ * Complete trials best-first (ties broken as in best.ts), then pruned ones (by the value they
+ * reached), then failed ones by id.
+ */
+export function rankTrials(records: TrialRecord[], direction: Direction, metric = ''): TrialRecord[] {
   const sign = direction === 'maximize' ? -1 : 1;
   const byValue = (a: TrialRecord, b: TrialRecord) => sign * ((a.value as number) - (b.value as number)) || a.id - b.id;
-  const complete = records.filter((r) => r.state === 'complete').sort(byValue);
+  const complete = records.filter((r) => r.state === 'complete').sort((a, b) => compareComplete(a, b, { metric, direction }));
   const pruned = records.filter((r) => r.state === 'pruned').sort(byValue);
   const failed = records.filter((r) => r.state === 'failed').sort((a, b) => a.id - b.id);
   return [...complete, ...pruned, ...failed];
@@ -85,7 +91,7 @@ export function rankTrials(records: TrialRecord[], direction: Direction): TrialR
 
 /** The ranked leaderboard printed at the end of a sweep and written into report.md. */
 export function leaderboard(records: TrialRecord[], direction: Direction, metric: string, paramNames: string[], limit = 10): string {
-  const ranked = rankTrials(records, direction).slice(0, limit);
+  const ranked = rankTrials(records, direction, metric).slice(0, limit);
   const rows = ranked.map((r, i) => [
     r.state === 'complete' ? String(i + 1) : '-',
     String(r.id),

@@ -39,6 +39,11 @@ export class TrialPool {
     return this.pool.run(task, { signal, transferList: task.reports ? [task.reports.port] : [] });
   }
 
+  /** Runs the worker's `probe` (see worker.ts) on one thread. */
+  probe(task: Pick<TrialTask, 'configFile' | 'backend' | 'dataset' | 'datasetId'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+    return this.pool.run(task, { name: 'probe' });
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

@@ -6,28 +6,38 @@
  * ever trained with the same inputs free. The study journal makes the *sequence* of asks replay, so
  * an adaptive algorithm resumed after a crash, or given a bigger budget, continues exactly where it
  * stood instead of wandering off into new configurations.
+ *
+ * One trial's path through `Sweep`: ask → look up (store, remote cache) → train (worker pool) →
+ * tell (study, journal, store, outputs); `write` leaves the final outputs.
  */
 import { randomUUID } from 'node:crypto';
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
-import { createStudy, lossOf, type Study } from '@nx-hpo/optimizers';
-import { resolveTrial } from '../config';
+import { createStudy, type Study } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
+import { displayFile } from '../config/yaml-source';
 import { UserError } from '../errors';
-import { canonicalJson, hashValue } from '../store/canonical';
 import { StudyJournal, type JournalOp } from '../store/journal';
-import { lineageKey, trialKey, trialKeyMaterial } from '../store/trial-key';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
-import type { SerializedCheckpoint } from '../training/checkpoint';
+import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
+import type { EpochLog } from '../training/train';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
+import { compareComplete, tieBreakOf } from './best';
 import { formatDuration, formatValue } from './format';
+import { epochsOf, studyIdentity, trainingSeed, trialKeys, type TrialKeys } from './identity';
 import { openReportChannel } from './reports';
 import { leaderboard, SweepOutputs, type BestRecord, type TrialRecord } from './outputs';
 import { TrialPool } from './pool';
+import { markdownReport, progressLine, summaryLine } from './progress';
+import { replayJournal, tellOp, tellStudy } from './replay';
+import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
 import type { Dataset } from '../data/dataset';
+
+export { progressLine } from './progress';
+export { studyIdentity, trainingSeed } from './identity';
 
 export interface Shard {
   /** 1-based, as in `--shard=2/3`. */
@@ -51,6 +61,11 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /**
+   * Paths in the outputs and the log are shown relative to this folder (the workspace root; default
+   * the working directory), so the same trials give the same files and lines on any machine.
+   */
+  root?: string;
   /**
    * The prepared dataset, asked for once, when the first trial is to be trained (a run whose trials
    * are all reused never asks), and handed to every worker without a copy (shared memory). Without
@@ -78,407 +93,395 @@ export class SweepInterrupted extends Error {
 const STATIC_ALGORITHMS = new Set(['random', 'grid']);
 
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
-  const { config, log, store } = opts;
-  const { search, objective } = config;
-  if (opts.shard && !STATIC_ALGORITHMS.has(search.algorithm)) {
-    throw new UserError(
-      `--shard splits only static sweeps (random, grid); '${search.algorithm}' chooses each trial from the results of the ones before, so its trials cannot be split up front. Run it unsharded (the trial store still reuses every trial another machine trained).`,
-      { path: 'search.algorithm', file: config.file },
-    );
+  refuseShardOfAdaptive(opts);
+  const sweep = new Sweep(opts);
+  sweep.begin();
+  try {
+    await sweep.drive();
+  } finally {
+    await sweep.close();
   }
-  const backend = expectedBackend(opts.backend);
-  const seed = trainingSeed(config);
-  const retryFailed = opts.retryFailed ?? true;
-  /** A trial's key, its lineage (the key without the epoch budget) and that budget, from one resolve. */
-  interface TrialKeys {
-    key: string;
-    lineage: string;
-    epochs: number;
-  }
-  const keysOf = (params: Params): TrialKeys => {
-    const spec = resolveTrial(config, params);
-    const inputs = { model: spec.model, training: spec.training, data: config.data, seed, backend };
-    const epochs = (spec.training as { epochs?: unknown }).epochs;
-    return { key: trialKey(inputs), lineage: lineageKey(inputs), epochs: typeof epochs === 'number' ? epochs : Infinity };
-  };
-  const keyOf = (params: Params): string => keysOf(params).key;
+  return sweep.write();
+}
 
-  // The loader maps `pruner: none` to no pruner.
-  const pruner = search.pruner;
-  const pruning = pruner !== undefined;
-  const newStudy = (): Study =>
-    createStudy({
-      space: config.space,
+function refuseShardOfAdaptive({ shard, config }: SweepOptions): void {
+  if (!shard || STATIC_ALGORITHMS.has(config.search.algorithm)) return;
+  throw new UserError(
+    `--shard splits only static sweeps (random, grid); '${config.search.algorithm}' chooses each trial from the results of the ones before, so its trials cannot be split up front. Run it unsharded (the trial store still reuses every trial another machine trained).`,
+    { path: 'search.algorithm', file: config.file },
+  );
+}
+
+/** A trial the store answered (`hit`), or one to train (`entry`: a pruned earlier run, if any). */
+interface LookedUp {
+  keys: TrialKeys;
+  entry: StoreEntry | undefined;
+  hit: TrialRecord | undefined;
+}
+
+class Sweep {
+  private readonly config: TuneConfig;
+  private readonly backend: string;
+  private readonly seed: number;
+  private readonly rules: StoredAnswerRules;
+  private readonly outputs: SweepOutputs;
+  /** Started with the first trial to train, once the data is ready: a fully reused run starts no thread. */
+  private pool: TrialPool | undefined;
+  private readonly poolSize: number;
+  /** The sweep's prepared data (opts.dataset), shared with every worker; `datasetId` names it there. */
+  private dataset: Dataset | undefined;
+  private readonly datasetId = randomUUID();
+  private readonly abort = new AbortController();
+  private readonly started = Date.now();
+  private study: Study;
+  readonly total: number;
+
+  private journal: StudyJournal | undefined;
+  private journalWritable = false;
+  private readonly pending: AskedTrial[] = [];
+  private asked = 0;
+
+  private readonly records: TrialRecord[] = [];
+  private best: BestRecord | undefined;
+  private bestTrial: TrialRecord | undefined;
+  private bestModel: () => ModelArtifacts | undefined = () => undefined;
+  private trained = 0;
+  private reused = 0;
+  private probed: Promise<void> | undefined;
+  private warnedBackend = false;
+
+  constructor(private readonly opts: SweepOptions) {
+    this.config = opts.config;
+    this.backend = expectedBackend(opts.backend);
+    this.seed = trainingSeed(this.config);
+    this.rules = { metric: this.config.objective.metric, pruning: this.config.search.pruner !== undefined, retryFailed: opts.retryFailed ?? true };
+    this.study = this.newStudy();
+    this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
+    this.outputs = new SweepOutputs(opts.outputDir);
+    this.poolSize = Math.max(1, Math.min(opts.parallelism, this.total));
+  }
+
+  private newStudy(): Study {
+    const { space, search, objective, training } = this.config;
+    // The loader maps `pruner: none` to no pruner.
+    return createStudy({
+      space,
       algorithm: search.algorithm as AlgorithmName,
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
-      ...(pruner !== undefined ? { pruner, maxEpochs: epochsOf(config) } : {}),
+      ...(search.pruner !== undefined ? { pruner: search.pruner, maxEpochs: epochsOf(training) } : {}),
     });
-  let study = newStudy();
-  const total = Math.min(search.trials, study.remaining ?? Infinity);
-  if (study.remaining !== undefined && study.remaining < search.trials) {
-    log(`grid has ${study.remaining} points (fewer than ${search.trials} trials): each runs once`);
   }
-  const paramNames = Object.keys(config.space);
-  const outputs = new SweepOutputs(opts.outputDir);
-  outputs.reset();
 
-  const records: TrialRecord[] = [];
-  let best: BestRecord | undefined;
-  let bestModel: () => ModelArtifacts | undefined = () => undefined;
-  let trained = 0;
-  let reused = 0;
-  const started = Date.now();
-
-  /** Tells the study (and the journal) a finished trial's outcome. */
-  const tell = (r: TrialRecord) => {
-    if (r.state === 'complete') {
-      study.tell(r.id, r.value as number);
-      journalAppend({ op: 'tell', id: r.id, state: 'complete', value: r.value as number });
-    } else if (r.state === 'pruned') {
-      study.tell(r.id, { state: 'pruned', value: r.value });
-      journalAppend({ op: 'tell', id: r.id, state: 'pruned', value: r.value as number });
-    } else {
-      study.tell(r.id, { state: 'failed', error: r.error ?? 'failed' });
-      journalAppend({ op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed' });
-    }
-  };
-
-  const record = (r: TrialRecord, model: () => ModelArtifacts | undefined) => {
-    records.push(r);
-    if (r.reused) reused++;
-    else trained++;
-    outputs.appendTrial(r);
-    if (r.state === 'complete' && r.value !== undefined) {
-      if (!best || lossOf(r.value, objective.direction) < lossOf(best.value, objective.direction)) {
-        best = { trial: r.id, params: r.params, value: r.value, metric: objective.metric, direction: objective.direction, metrics: r.metrics ?? {} };
-        bestModel = model;
-      }
-    }
-    log(progressLine(r, records.length, total, best, objective.metric, Date.now() - started));
-  };
-
-  /** The stored result of a trial, as a record, or undefined when it must be trained. */
-  const fromStore = (id: number, params: Params, key: string, entry: StoreEntry | undefined): TrialRecord | undefined => {
-    if (!entry) return undefined;
-    const t = entry.trial;
-    if (t.state === 'complete') {
-      const value = t.metrics?.[objective.metric];
-      if (value === undefined || !Number.isFinite(value)) return undefined;
-      return { id, params, state: 'complete', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key, epochs: 0, curve: curveOf(t.history, objective.metric) };
-    }
-    if (t.state === 'pruned') {
-      // A pruned result answers only a study that prunes; any other study needs the full run.
-      const curve = curveOf(t.history, objective.metric);
-      const value = curve[curve.length - 1];
-      if (!pruning || value === undefined) return undefined;
-      return { id, params, state: 'pruned', value, durationMs: t.durationMs, metrics: t.metrics, reused: true, key, epochs: 0, curve };
-    }
-    if (!retryFailed) return { id, params, state: 'failed', durationMs: t.durationMs, error: t.error, reused: true, key, epochs: 0, curve: [] };
-    return undefined;
-  };
-
-  // --- The journal: replay what an earlier run of this very study asked and was told. ---
-  const identity = studyIdentity(config, backend, seed);
-  let journal: StudyJournal | undefined;
-  if (store && !opts.shard) {
-    journal = StudyJournal.open(store.root, identity);
-    if (!journal) log('store: another run holds this study journal; reusing stored trials by key only');
+  private keysOf(params: Params): TrialKeys {
+    return trialKeys(this.config, params, this.seed, this.backend);
   }
-  let journalWritable = journal !== undefined;
-  const pending: AskedTrial[] = [];
-  let asked = 0;
-  if (journal && store && journal.ops.length > 0) {
-    const replay = replayJournal(journal.ops, study, total, (params) => {
-      const key = keyOf(params);
-      return { key, entry: store.get(key) };
-    }, fromStore);
-    if (!replay.matched) {
-      log('store: the study journal no longer matches this study; starting it afresh (stored trials are still reused)');
-      study = newStudy();
-      journal.rewrite([]);
-    } else {
-      asked = replay.asked;
-      pending.push(...replay.pending);
-      if (replay.consumed < journal.ops.length) {
-        if (replay.truncatedForRetry) journal.rewrite(journal.ops.slice(0, replay.consumed));
-        else journalWritable = false; // a smaller budget than before: read it, leave it whole
-      }
-      for (const { record: r, entry } of replay.records) record(r, () => entry.loadModel());
+
+  /** Says what is about to run, clears old outputs, and replays the study journal. */
+  begin(): void {
+    const { log, shard, parallelism, store } = this.opts;
+    const { search, space } = this.config;
+    if (this.study.remaining !== undefined && this.study.remaining < search.trials) {
+      log(`grid has ${this.study.remaining} points (fewer than ${search.trials} trials): each runs once`);
     }
+    this.outputs.reset();
+    log(
+      `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
+        (shard ? `, shard ${shard.index}/${shard.count}` : ''),
+    );
+    log(`backend: ${this.backend}${store ? `  store: ${this.display(store.root)}` : ''}`);
+    this.replay();
   }
-  const journalAppend = (op: JournalOp) => {
-    if (journalWritable) journal?.append(op);
-  };
 
-  const lookup = async (key: string): Promise<StoreEntry | undefined> => {
-    if (!store) return undefined;
-    const local = store.get(key);
-    if (local || !opts.remote) return local;
-    return (await opts.remote.pull(key, store)) ? store.get(key) : undefined;
-  };
-  const keep = (trial: StoredTrial, lineage: string, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint) => {
-    if (!store) return;
-    store.put(trial, model, checkpoint);
-    if (checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
-    opts.remote?.push(trial.key, store);
-  };
-
-  const shardSkips = (id: number) => opts.shard !== undefined && id % opts.shard.count !== opts.shard.index - 1;
-  const nextTrial = (): AskedTrial | undefined => {
-    const p = pending.shift();
-    if (p) return p;
-    if (asked >= total) return undefined;
-    const t = study.ask();
-    asked++;
-    journalAppend({ op: 'ask', id: t.id, params: t.params });
-    return t;
-  };
-
-  // Started with the first trial to train, after the data is ready: a fully reused run starts no thread.
-  const poolSize = Math.max(1, Math.min(opts.parallelism, total));
-  let pool: TrialPool | undefined;
-  let datasetPromise: Promise<Dataset> | undefined;
-  const datasetId = randomUUID();
-  const prepared = async (): Promise<{ pool: TrialPool; dataset: Dataset | undefined }> => {
-    const dataset = opts.dataset ? await (datasetPromise ??= opts.dataset()) : undefined;
-    pool ??= new TrialPool(poolSize);
-    return { pool, dataset };
-  };
-  log(
-    `tuning ${paramNames.length} parameters with ${search.algorithm}: ${total} trials, ${Math.min(opts.parallelism, total)} in parallel, seed ${search.seed}` +
-      (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count}` : ''),
-  );
-  log(`backend: ${backend}${store ? `  store: ${store.root}` : ''}`);
-  let userError: string | undefined;
-  const abort = new AbortController();
-  const onAbort = () => abort.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let warnedBackend = false;
-
-  const finishTrained = (t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number) => {
-    if (outcome instanceof Error || !outcome.ok) {
-      const error = outcome instanceof Error ? outcome.message : outcome.userError;
-      if (!(outcome instanceof Error)) userError ??= outcome.userError;
-      if (outcome instanceof Error) {
-        keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
-      }
-      const failed: TrialRecord = { id: t.id, params: t.params, state: 'failed', durationMs: wallMs, error, reused: false, key, epochs: 0, curve: [] };
-      tell(failed);
-      record(failed, () => undefined);
+  /** Feeds what an earlier run of this very study asked and was told back into the study. */
+  private replay(): void {
+    const { store, shard, log } = this.opts;
+    if (!store || shard) return;
+    this.journal = StudyJournal.open(store.root, studyIdentity(this.config, this.backend, this.seed));
+    if (!this.journal) {
+      log('store: another run holds this study journal; reusing stored trials by key only');
       return;
     }
-    if (outcome.backend !== backend && !warnedBackend) {
-      warnedBackend = true;
-      log(`warning: trials ran on '${outcome.backend}', not the expected '${backend}'; they are not stored`);
+    this.journalWritable = true;
+    const { ops } = this.journal;
+    if (ops.length === 0) return;
+    const replay = replayJournal(ops, this.study, this.total, (id, params) => {
+      const { key } = this.keysOf(params);
+      const entry = store.get(key);
+      return { entry, record: storedRecord(id, params, key, entry, this.rules) };
+    });
+    if (!replay.matched) {
+      log('store: the study journal no longer matches this study; starting it afresh (stored trials are still reused)');
+      this.study = this.newStudy();
+      this.journal.rewrite([]);
+      return;
+    }
+    this.asked = replay.asked;
+    this.pending.push(...replay.pending);
+    if (replay.consumed < ops.length) {
+      if (replay.truncatedForRetry) this.journal.rewrite(ops.slice(0, replay.consumed));
+      else this.journalWritable = false; // a smaller budget than before: read it, leave it whole
+    }
+    for (const { record, entry } of replay.records) this.record(record, () => entry.loadModel());
+  }
+
+  private journalAppend(op: JournalOp): void {
+    if (this.journalWritable) this.journal?.append(op);
+  }
+
+  /** The next trial: one asked before but never finished, else a new suggestion within the budget. */
+  private ask(): AskedTrial | undefined {
+    const p = this.pending.shift();
+    if (p) return p;
+    if (this.asked >= this.total) return undefined;
+    const t = this.study.ask();
+    this.asked++;
+    this.journalAppend({ op: 'ask', id: t.id, params: t.params });
+    return t;
+  }
+
+  private async lookUp(t: AskedTrial): Promise<LookedUp> {
+    const keys = this.keysOf(t.params);
+    const entry = await lookUpEntry(keys.key, this.opts.store, this.opts.remote);
+    return { keys, entry, hit: storedRecord(t.id, t.params, keys.key, entry, this.rules) };
+  }
+
+  /** Tells the study (and the journal) a finished trial's outcome, and records it. */
+  private tell(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
+    tellStudy(this.study, r);
+    this.journalAppend(tellOp(r));
+    this.record(r, model);
+  }
+
+  private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
+    const { direction, metric } = this.config.objective;
+    this.records.push(r);
+    if (r.reused) this.reused++;
+    else this.trained++;
+    this.outputs.appendTrial(r);
+    if (r.state === 'complete' && r.value !== undefined) {
+      if (!this.bestTrial || compareComplete(r, this.bestTrial, { metric, direction }) < 0) {
+        this.bestTrial = r;
+        this.bestModel = model;
+      }
+      const b = this.bestTrial;
+      this.best = { trial: b.id, params: b.params, value: b.value as number, metric, direction, metrics: b.metrics ?? {} };
+    }
+    this.opts.log(progressLine(r, this.records.length, this.total, this.best, metric, Date.now() - this.started));
+  }
+
+  /** Keeps a trained trial in the store (and the remote cache), indexed by its lineage when it has a checkpoint. */
+  private keep(trial: StoredTrial, lineage: string | undefined, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
+    const { store, remote } = this.opts;
+    if (!store) return;
+    store.put(trial, model, checkpoint);
+    if (lineage && checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    remote?.push(trial.key, store);
+  }
+
+  /** Where training starts: a trial an earlier run pruned, or one trained with a smaller epoch budget. */
+  private resumePoint(entry: StoreEntry | undefined, keys: TrialKeys): SerializedCheckpoint | undefined {
+    return (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ?? this.opts.store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
+  }
+
+  /**
+   * Reports each epoch a resumed trial already trained, as an uninterrupted trial would have, so a
+   * pruner decides on its whole curve. Returns the epoch the pruner stops it at, if it does.
+   */
+  private reportEarlierEpochs(id: number, history: readonly EpochLog[]): number | undefined {
+    const { metric } = this.config.objective;
+    for (const log of history) {
+      const value = (log as unknown as Record<string, unknown>)[metric];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      this.study.report(id, log.epoch, value);
+      if (this.study.shouldPrune(id)) return log.epoch;
+    }
+    return undefined;
+  }
+
+  /** A resumed trial its earlier epochs condemn: pruned there, kept with the checkpoint it resumed from. */
+  private prunedBeforeTraining(t: AskedTrial, { key }: TrialKeys, checkpoint: SerializedCheckpoint, history: EpochLog[], epoch: number): void {
+    const reached = history.slice(0, epoch) as unknown as Array<Record<string, number>>;
+    const metrics = reached[reached.length - 1] ?? {};
+    const curve = curveOf(reached, this.config.objective.metric);
+    const trial = { key, params: t.params, state: 'pruned', metrics, history: reached, durationMs: 0, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() } as const;
+    this.keep(trial, undefined, undefined, checkpoint);
+    this.tell({ id: t.id, params: t.params, state: 'pruned', value: curve[curve.length - 1], durationMs: 0, metrics, reused: false, key, epochs: 0, curve }, () => undefined);
+  }
+
+  /** Trains one trial on the pool; resolves once it is told. */
+  private async train(t: AskedTrial, { keys, entry }: LookedUp): Promise<void> {
+    const t0 = Date.now();
+    const resumeFrom = this.resumePoint(entry, keys);
+    let reported = 0;
+    if (this.rules.pruning && resumeFrom) {
+      const { history } = deserializeCheckpoint(resumeFrom);
+      const prunedAt = this.reportEarlierEpochs(t.id, history);
+      if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
+      reported = history.length;
+    }
+    // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
+    // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
+    const reports = this.rules.pruning
+      ? openReportChannel((step, value) => {
+          if (step > reported) this.study.report(t.id, step, value);
+          reported = Math.max(reported, step);
+          return this.study.shouldPrune(t.id);
+        })
+      : undefined;
+    const task = {
+      configFile: this.config.file,
+      params: t.params,
+      seed: this.seed,
+      backend: this.opts.backend,
+      reports: reports?.channel,
+      checkpoint: this.opts.store !== undefined,
+      resumeFrom,
+      ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}),
+    };
+    try {
+      const outcome = await (this.pool as TrialPool).run(task, this.abort.signal);
+      this.finishTrained(t, keys, outcome, Date.now() - t0);
+    } catch (e) {
+      if (!this.abort.signal.aborted) this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+    } finally {
+      reports?.close();
+    }
+  }
+
+  private finishTrained(t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number): void {
+    const base = { id: t.id, params: t.params, reused: false, key };
+    if (outcome instanceof Error || !outcome.ok) {
+      // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
+      const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
+      this.keep({ key, params: t.params, state: 'failed', error, durationMs: wallMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() }, lineage);
+      this.tell({ ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, () => undefined);
+      return;
+    }
+    if (outcome.backend !== this.backend && !this.warnedBackend) {
+      this.warnedBackend = true;
+      this.opts.log(`warning: trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`);
     }
     const state = outcome.pruned ? 'pruned' : 'complete';
-    if (outcome.backend === backend) {
-      keep(
-        { key, params: t.params, state, metrics: outcome.final, history: outcome.history as unknown as Array<Record<string, number>>, durationMs: outcome.durationMs, backend, versions: toolVersions(), createdAt: new Date().toISOString() },
-        lineage,
-        outcome.model,
-        outcome.checkpoint,
-      );
+    const history = outcome.history as unknown as Array<Record<string, number>>;
+    if (outcome.backend === this.backend) {
+      const stored = { key, params: t.params, state, metrics: outcome.final, history, durationMs: outcome.durationMs, backend: this.backend, versions: toolVersions(), createdAt: new Date().toISOString() } as const;
+      this.keep(stored, lineage, outcome.model, outcome.checkpoint);
     }
     const model = outcome.model;
-    const history = outcome.history as unknown as Array<Record<string, number>>;
     const epochs = history.length - outcome.resumedFrom;
-    const done: TrialRecord = { id: t.id, params: t.params, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, reused: false, key, epochs, curve: curveOf(history, objective.metric) };
-    tell(done);
-    record(done, () => model);
-  };
+    const curve = curveOf(history, this.config.objective.metric);
+    this.tell({ ...base, state, value: outcome.value, durationMs: outcome.durationMs, metrics: outcome.final, epochs, curve }, () => model);
+  }
 
-  try {
-    const running = new Set<Promise<void>>();
-    const stop = () => abort.signal.aborted || userError !== undefined;
-    const aborted = abortPromise(abort.signal);
-    for (;;) {
-      while (running.size < poolSize && !stop()) {
-        const t = nextTrial();
-        if (!t) break;
-        const keys = keysOf(t.params);
-        const { key } = keys;
-        const entry = await lookup(key);
-        const hit = fromStore(t.id, t.params, key, entry);
-        if (hit) {
-          tell(hit);
-          record(hit, () => entry?.loadModel());
-          continue;
+  private display(path: string): string {
+    return displayFile(path, this.opts.root ?? process.cwd());
+  }
+
+  private stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * Before the first trial trains: prepares the data (once, here; a data error stops the sweep),
+   * starts the pool and loads what every trial needs in a worker, so an error that would fail them
+   * all (a model module without build()) stops the sweep before any training.
+   */
+  private probe(): Promise<void> {
+    this.probed ??= (async () => {
+      this.dataset = await this.opts.dataset?.();
+      this.pool = new TrialPool(this.poolSize);
+      const r = await this.pool.probe({
+        configFile: this.config.file,
+        backend: this.opts.backend,
+        ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}),
+      });
+      if (!r.ok) throw new UserError(r.userError);
+    })();
+    return this.probed;
+  }
+
+  /** Keeps the pool busy until the budget is spent or the sweep is interrupted. */
+  async drive(): Promise<void> {
+    const onAbort = () => this.abort.abort();
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const running = new Set<Promise<void>>();
+      const aborted = abortPromise(this.abort.signal);
+      for (;;) {
+        while (running.size < this.poolSize && !this.stopped()) {
+          const t = this.ask();
+          if (!t) break;
+          const found = await this.lookUp(t);
+          if (found.hit) {
+            const entry = found.entry;
+            this.tell(found.hit, () => entry?.loadModel());
+            continue;
+          }
+          if (this.shardSkips(t.id)) continue; // another shard trains it
+          await this.probe();
+          const task: Promise<void> = this.train(t, found).finally(() => running.delete(task));
+          running.add(task);
         }
-        if (shardSkips(t.id)) continue; // another shard trains it
-        const t0 = Date.now();
-        // Each epoch's objective goes to the study, which may prune the trial there and then.
-        const reports = pruning
-          ? openReportChannel((step, value) => {
-              study.report(t.id, step, value);
-              return study.shouldPrune(t.id);
-            })
-          : undefined;
-        // A trial an earlier run pruned continues from where it stopped, and one trained before
-        // with a smaller epoch budget from where that ended: not from scratch.
-        const resumeFrom =
-          (entry?.trial.state === 'pruned' ? entry.loadCheckpoint() : undefined) ??
-          store?.lineageCheckpoint(keys.lineage, keys.epochs)?.checkpoint;
-        const ready = await prepared();
-        const task = ready.pool
-          .run(
-            {
-              configFile: config.file,
-              params: t.params,
-              seed,
-              backend: opts.backend,
-              reports: reports?.channel,
-              checkpoint: store !== undefined,
-              resumeFrom,
-              ...(ready.dataset ? { dataset: ready.dataset, datasetId } : {}),
-            },
-            abort.signal,
-          )
-          .then(
-            (r) => finishTrained(t, keys, r, Date.now() - t0),
-            (e: unknown) => {
-              if (!abort.signal.aborted) finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
-            },
-          )
-          .finally(() => {
-            reports?.close();
-            running.delete(task);
-          });
-        running.add(task);
-      }
-      if (running.size === 0) break;
-      await Promise.race([...running, aborted]);
-      if (stop()) {
-        abort.abort();
-        await Promise.allSettled([...running]);
-        break;
-      }
-    }
-    if (userError !== undefined) throw new UserError(userError);
-    if (opts.signal?.aborted) throw new SweepInterrupted(records.length, trained);
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    journal?.close();
-    await pool?.close();
-    await opts.remote?.flush();
-    outputs.writeCsv(records, paramNames);
-    outputs.writeStudy(study.toJSON());
-  }
-
-  const board = leaderboard(records, objective.direction, objective.metric, paramNames);
-  const failed = records.filter((r) => r.state === 'failed').length;
-  const prunedCount = records.filter((r) => r.state === 'pruned').length;
-  const epochs = records.reduce((n, r) => n + r.epochs, 0);
-  const elapsed = formatDuration(Date.now() - started);
-  log('');
-  log(board);
-  log('');
-  log(
-    `${records.length} trials in ${elapsed}: ${trained} trained, ${reused} reused ` +
-      `(${records.length - failed - prunedCount} complete, ${prunedCount} pruned, ${failed} failed; ${epochs} epochs trained)`,
-  );
-  if (best) {
-    outputs.writeBest(best, bestModel());
-    log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
-  }
-  outputs.writeReport(report(config, records, best, board, backend, elapsed, trained, reused));
-  log(`outputs: ${opts.outputDir}`);
-  return { records, best, trained, reused };
-}
-
-interface ReplayResult {
-  matched: boolean;
-  /** Ops consumed (a prefix of the journal). */
-  consumed: number;
-  asked: number;
-  /** Asked but never told (running when the earlier run stopped), in ask order. */
-  pending: AskedTrial[];
-  records: Array<{ record: TrialRecord; entry: StoreEntry }>;
-  /** The replay stopped at a failed trial that is to be retried. */
-  truncatedForRetry: boolean;
-}
-
-/**
- * Feeds the journal's asks and tells to a fresh study. Each ask must reproduce the journalled
- * parameters (else the algorithm or its inputs changed: no match) and each told trial must be in
- * the store. Stops at the budget, or at a failed trial to retry (its later history is dropped).
- */
-function replayJournal(
-  ops: JournalOp[],
-  study: Study,
-  total: number,
-  lookup: (params: Params) => { key: string; entry: StoreEntry | undefined },
-  fromStore: (id: number, params: Params, key: string, entry: StoreEntry | undefined) => TrialRecord | undefined,
-): ReplayResult {
-  const open = new Map<number, AskedTrial>();
-  const result: ReplayResult = { matched: true, consumed: 0, asked: 0, pending: [], records: [], truncatedForRetry: false };
-  for (const op of ops) {
-    if (op.op === 'ask') {
-      if (result.asked >= total) break;
-      const t = study.ask();
-      if (t.id !== op.id || canonicalJson(t.params) !== canonicalJson(op.params)) return { ...result, matched: false };
-      open.set(t.id, t);
-      result.asked++;
-    } else {
-      const t = open.get(op.id);
-      if (!t) return { ...result, matched: false };
-      const { key, entry } = lookup(t.params);
-      const rec = fromStore(t.id, t.params, key, entry);
-      if (!rec || !entry) {
-        if (op.state === 'failed') {
-          result.truncatedForRetry = true; // retrain it: what followed was decided without it
+        if (running.size === 0) break;
+        await Promise.race([...running, aborted]);
+        if (this.stopped()) {
+          this.abort.abort();
+          await Promise.allSettled([...running]);
           break;
         }
-        return { ...result, matched: false };
       }
-      open.delete(op.id);
-      if (rec.state === 'complete') study.tell(t.id, rec.value as number);
-      else if (rec.state === 'pruned') study.tell(t.id, { state: 'pruned', value: rec.value });
-      else study.tell(t.id, { state: 'failed', error: rec.error ?? 'failed' });
-      result.records.push({ record: rec, entry });
+      if (this.opts.signal?.aborted) throw new SweepInterrupted(this.records.length, this.trained);
+    } finally {
+      this.opts.signal?.removeEventListener('abort', onAbort);
     }
-    result.consumed++;
   }
-  result.pending = [...open.values()].sort((a, b) => a.id - b.id);
-  return result;
+
+  private shardSkips(id: number): boolean {
+    const { shard } = this.opts;
+    return shard !== undefined && id % shard.count !== shard.index - 1;
+  }
+
+  /** Releases the journal, the pool and the remote cache; writes what even an interrupted sweep leaves. */
+  async close(): Promise<void> {
+    this.journal?.close();
+    await this.pool?.close();
+    await this.opts.remote?.flush();
+    this.outputs.writeCsv(this.records, Object.keys(this.config.space));
+    this.outputs.writeStudy(this.study.toJSON());
+  }
+
+  /** The leaderboard, summary, best.json, best model and report.md. */
+  write(): SweepResult {
+    const { log, outputDir } = this.opts;
+    const { records, trained, reused } = this;
+    const { direction, metric } = this.config.objective;
+    const tieBreak = this.bestTrial && tieBreakOf(this.bestTrial, records, { metric, direction });
+    const best = this.best && tieBreak ? { ...this.best, tieBreak } : this.best;
+    const board = leaderboard(records, direction, metric, Object.keys(this.config.space));
+    const elapsed = formatDuration(Date.now() - this.started);
+    log('');
+    log(board);
+    log('');
+    log(summaryLine({ records, elapsed, trained, reused }));
+    if (best) {
+      this.outputs.writeBest(best, this.bestModel());
+      log(`best: trial ${best.trial}  ${best.metric}=${formatValue(best.value)}  ${JSON.stringify(best.params)}`);
+    }
+    const configFile = this.display(this.config.file);
+    this.outputs.writeReport(markdownReport({ ...this.config, file: configFile }, { records, best, board, backend: this.backend, elapsed, trained, reused }));
+    log(`outputs: ${this.display(outputDir)}`);
+    if (records.length > 0 && records.every((r) => r.state === 'failed')) {
+      throw new UserError(`all ${records.length} trials failed; the first: ${records[0]?.error ?? 'unknown error'}`);
+    }
+    return { records, best, trained, reused };
+  }
 }
 
-/**
- * The identity of a study: what decides its sequence of suggestions and the values it is told.
- * Not the budget or parallelism (so a bigger budget continues the same study).
- */
-export function studyIdentity(config: TuneConfig, backend: string, seed: number): string {
-  const material = trialKeyMaterial({ model: config.model, training: config.training, data: config.data, seed, backend });
-  return hashValue({
-    v: 1,
-    space: config.space,
-    objective: config.objective,
-    algorithm: config.search.algorithm,
-    seed: config.search.seed,
-    options: config.search.options,
-    // What was pruned decides what adaptive samplers learn; absent (no pruner) leaves older ids alone.
-    pruner: config.search.pruner,
-    trialConfig: material,
-  });
-}
-
-/** The objective's value at each epoch, as the trial reported it. */
-function curveOf(history: Array<Record<string, number>> | undefined, metric: string): number[] {
-  return (history ?? []).map((h) => h[metric]).filter((v): v is number => typeof v === 'number');
-}
-
-/** The epochs a complete trial trains (the pruners' full budget). */
-function epochsOf(config: TuneConfig): number | undefined {
-  const e = (config.training as { epochs?: unknown }).epochs;
-  return typeof e === 'number' ? e : undefined;
-}
-
-/** The training seed is the sweep's seed (or training.seed): equal configs train identically. */
-export function trainingSeed(config: TuneConfig): number {
-  const s = (config.training as { seed?: unknown }).seed;
-  return typeof s === 'number' ? s : config.search.seed;
+/** An internal error's message as one line (a trial's error is a field of one JSON line and one progress line). */
+function oneLine(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {
@@ -486,53 +489,4 @@ function abortPromise(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-export function progressLine(
-  r: TrialRecord,
-  done: number,
-  total: number,
-  best: BestRecord | undefined,
-  metric: string,
-  elapsedMs: number,
-): string {
-  const width = String(total).length;
-  const head = `trial ${String(done).padStart(width)}/${total}`;
-  const value =
-    r.state === 'complete'
-      ? `${metric}=${formatValue(r.value)}`
-      : r.state === 'pruned'
-        ? `${metric}=${formatValue(r.value)} pruned at epoch ${r.curve.length}`
-        : `failed: ${r.error ?? 'unknown error'}`;
-  const bestPart = best ? `best=${formatValue(best.value)} (trial ${best.trial})` : 'best=-';
-  const eta = done < total ? `eta ${formatDuration((elapsedMs / done) * (total - done))}` : `done in ${formatDuration(elapsedMs)}`;
-  return `${head}  ${value}  ${bestPart}  ${eta}${r.reused ? '  (reused)' : ''}`;
-}
-
-function report(
-  config: TuneConfig,
-  records: TrialRecord[],
-  best: BestRecord | undefined,
-  board: string,
-  backend: string,
-  elapsed: string,
-  trained: number,
-  reused: number,
-): string {
-  const lines = [
-    `# Sweep report`,
-    '',
-    `- config: \`${config.file}\``,
-    `- algorithm: ${config.search.algorithm}, seed ${config.search.seed}; ${records.length} trials in ${elapsed} (${trained} trained, ${reused} reused)`,
-    `- objective: ${config.objective.direction} \`${config.objective.metric}\``,
-    `- backend: ${backend}`,
-    '',
-  ];
-  if (best) {
-    lines.push(`## Best: trial ${best.trial}, ${best.metric} = ${formatValue(best.value)}`, '', '```json', JSON.stringify(best.params, null, 2), '```', '');
-  }
-  lines.push('## Leaderboard', '', '```', board, '```', '');
-  const failed = records.filter((r) => r.state === 'failed');
-  if (failed.length) lines.push('## Failed trials', '', ...failed.map((r) => `- trial ${r.id}: ${r.error}`), '');
-  return lines.join('\n');
 }

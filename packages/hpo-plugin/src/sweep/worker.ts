@@ -6,7 +6,9 @@
  */
 import type { Params } from '@nx-hpo/optimizers';
 import { loadTuneConfig } from '../config';
-import { isUserError } from '../errors';
+import { isUserError, type UserError } from '../errors';
+import { locateInConfig } from '../executors/user-errors';
+import { loadModelModule } from '../training/model';
 import type { TuneConfig } from '../config/types';
 import { prepareDatasetAsync } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
@@ -45,43 +47,72 @@ export type TrialTaskResult =
       resumedFrom: number;
       checkpoint?: SerializedCheckpoint;
     } & Omit<TrialRun, 'value' | 'checkpoint'>)
-  /** A user-caused error (bad model for the data, …): the sweep stops with this one-line message. */
+  /** A user-caused error (bad model for the data, …), as its one `file:line:col: …` line. */
   | { ok: false; userError: string };
 
 let backendPromise: Promise<Backend> | undefined;
 const configs = new Map<string, TuneConfig>();
 const datasets = new Map<string, Promise<Dataset>>();
-let kept: { id: string | undefined; dataset: Dataset } | undefined;
+let keptDataset: { id: string | undefined; dataset: Dataset } | undefined;
 
 /**
  * The trial's config and dataset: the dataset the task carries (shared memory; the same arrays for
  * every trial of the sweep), else one this thread prepared for the YAML file and keeps.
  */
-async function prepare(task: TrialTask): Promise<{ config: TuneConfig; dataset: Dataset }> {
+async function prepare(task: Pick<TrialTask, 'configFile' | 'dataset' | 'datasetId'>): Promise<{ config: TuneConfig; dataset: Dataset }> {
   let config = configs.get(task.configFile);
   if (!config) configs.set(task.configFile, (config = loadTuneConfig(task.configFile)));
   if (task.dataset) {
     // Each task's copy is a new object over the same shared memory; keep one, so that whatever the
     // training layer keeps per dataset (e.g. tensors) survives from trial to trial.
-    if (!kept || kept.id !== task.datasetId || task.datasetId === undefined) kept = { id: task.datasetId, dataset: task.dataset };
-    return { config, dataset: kept.dataset };
+    if (!keptDataset || keptDataset.id !== task.datasetId || task.datasetId === undefined) keptDataset = { id: task.datasetId, dataset: task.dataset };
+    return { config, dataset: keptDataset.dataset };
   }
   let dataset = datasets.get(task.configFile);
   if (!dataset) datasets.set(task.configFile, (dataset = prepareDatasetAsync(config.data)));
   return { config, dataset: await dataset };
 }
 
+/**
+ * Loads what every trial needs (the config, the data, a model module and its `build`) before any
+ * trial trains, so that an error that would fail every trial stops the sweep up front instead.
+ * What it loads stays cached in this thread for the trials that follow.
+ */
+export async function probe(task: Pick<TrialTask, 'configFile' | 'backend' | 'dataset' | 'datasetId'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+  let config: TuneConfig | undefined;
+  try {
+    backendPromise ??= selectBackend(task.backend);
+    await backendPromise;
+    config = (await prepare(task)).config;
+    const model = config.model as { module?: unknown };
+    if (typeof model.module === 'string') await loadModelModule(model.module);
+    return { ok: true };
+  } catch (e) {
+    if (isUserError(e)) return { ok: false, userError: locatedLine(e, config) };
+    throw e;
+  }
+}
+
+/** A user error's one line, located in the YAML when it names only a config path. */
+function locatedLine(e: UserError, config: TuneConfig | undefined): string {
+  return (locateInConfig(e, config) as UserError).format();
+}
+
 export default async function runTrialTask(task: TrialTask): Promise<TrialTaskResult> {
   backendPromise ??= selectBackend(task.backend);
   const backend = await backendPromise;
   const started = Date.now();
+  let config: TuneConfig | undefined;
   try {
-    const { config, dataset } = await prepare(task);
+    const prepared = await prepare(task);
+    const { dataset } = prepared;
+    config = prepared.config;
+    const trialConfig = prepared.config;
     const reports = task.reports;
     const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
     let resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
     const train = () =>
-      runTrial({ config, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
+      runTrial({ config: trialConfig, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
     let trained: Awaited<ReturnType<typeof train>>;
     try {
       trained = await train();
@@ -93,7 +124,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
       trained = await train();
     }
     const { value, checkpoint, ...run } = trained;
-    if (value === undefined) throw new Error(`no ${config.objective.metric} was reported`);
+    if (value === undefined) throw new Error(`no ${trialConfig.objective.metric} was reported`);
     const kept = checkpoint ? serializeCheckpoint(checkpoint) : undefined;
     return {
       ok: true,
@@ -106,7 +137,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
     };
   } catch (e) {
     // Error subclasses lose their identity crossing the thread boundary, so send the formatted line.
-    if (isUserError(e)) return { ok: false, userError: e.format() };
+    if (isUserError(e)) return { ok: false, userError: locatedLine(e, config) };
     throw e;
   }
 }

@@ -16,7 +16,7 @@ import type { EpochLog } from '../../training/train';
 import { formatDuration, formatValue } from '../../sweep/format';
 import { runTrial } from '../../sweep/trial';
 import { trainingSeed } from '../../sweep/runner';
-import { defaultOutput, storeRoot } from '../tune/executor';
+import { storeRoot } from '../tune/executor';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TrainExecutorOptions } from './schema';
 
@@ -41,7 +41,7 @@ export default async function trainExecutor(
     console.log(`seed ${seed}, fit ${fit}: ${dataset.nTrain} training rows${dataset.nVal ? `, ${dataset.nVal} validation rows` : ''}`);
     const epochs = (config.training as { epochs?: number }).epochs;
     const run = await runTrial({ config, dataset, params, seed, backend, requireObjective: fit !== 'full', onEpoch: (log) => console.log(epochLine(log, epochs)) });
-    const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
+    const outputDir = join(context.root, options.outputPath ?? trainOutput(context, config));
     mkdirSync(outputDir, { recursive: true });
     writeModel(outputDir, run.model);
     const metrics = {
@@ -61,6 +61,12 @@ export default async function trainExecutor(
   } catch (e) {
     return reportFailure(locateInConfig(e, config), options.verbose);
   }
+}
+
+/** Without `outputPath`: the train target's own folder (`output:` in the YAML is the tune target's). */
+function trainOutput(context: ExecutorContext, config: TuneConfig): string {
+  if (context.projectName && context.targetName) return join('dist', 'hpo', context.projectName, context.targetName);
+  return relative(context.root, join(config.dir, 'dist', 'hpo', 'train'));
 }
 
 /** Which parameters to train: the tune target's best, the given ones, or none (defaults). */

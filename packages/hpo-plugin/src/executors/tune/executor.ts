@@ -53,6 +53,7 @@ export default async function tuneExecutor(
       remote,
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
+      root: context.root,
       // Prepared once per run (from the prepared-data cache when it can), when the first trial is
       // to be trained; a data error is reported then, before any worker starts.
       dataset: async () => {
