@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseCsv } from '../src/data/csv';
-import { parseNumericCsv } from '../src/data/csv-numeric';
+import { parseNumericCsv, parseNumericCsvFile } from '../src/data/csv-numeric';
 import { loadRawData, prepareDataset } from '../src/data/dataset';
 import { loadPreparedData } from '../src/data/prepare';
 import { PreparedDataCache, preparedKey } from '../src/data/prepared-cache';
@@ -113,4 +113,29 @@ test('prepared-data cache: a changed file misses, a damaged entry is ignored wit
   const again = await loadPreparedData(cfg, { storeRoot: store });
   assert.equal(again.from, 'source');
   assert.equal((await loadPreparedData(cfg, { storeRoot: store })).from, 'cache');
+});
+
+test('fast path on a file, a small window at a time: the same as on the whole bytes (lines across windows, BOM, CRLF, text labels)', () => {
+  const label = (n: number) => n - 1;
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.integer({ min: -50, max: 50 }), fc.constantFrom('0', '1', 'cat', 'dog', '2.5')), { minLength: 1, maxLength: 40 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 8, max: 200 }),
+      (rows, header, crlf, bom, windowBytes) => {
+        const eol = crlf ? '\r\n' : '\n';
+        const text = (header ? `a,b,y${eol}` : '') + rows.map(([a, b, y]) => `${a},${b},${y}`).join(eol) + eol + eol;
+        const path = csv((bom ? '\ufeff' : '') + text);
+        const whole = parseNumericCsv(Buffer.from(text), { header }, label);
+        const windowed = parseNumericCsvFile(path, { header, windowBytes }, label);
+        // A window shorter than a line steps aside; otherwise the very same result.
+        const longest = Math.max(...text.split('\n').map((l) => l.length + 1));
+        if (windowBytes < longest && windowed === undefined) return;
+        assert.deepEqual(windowed, whole);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

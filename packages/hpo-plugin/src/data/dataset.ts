@@ -12,7 +12,7 @@ import { Rng, mixSeed } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import type { DataConfig, ScaleKind, Task } from '../training/spec';
 import { decodeCsvBytes, displayPathOf, parseCsv, readCsvBytes, type CsvTable } from './csv';
-import { parseNumericCsv, type NumericCsv } from './csv-numeric';
+import { parseNumericCsv, parseNumericCsvFile, type NumericCsv } from './csv-numeric';
 import { dataFormat } from './source-key';
 import { encodeNumericClasses, loadDataModule, loadJsonl, loadParquet } from './sources';
 import { applyScaler, fitScaler, scaleInPlace, type Scaler } from './scale';
@@ -327,11 +327,22 @@ export function loadRawData(cfg: DataConfig): RawData {
   }
   if (dataFormat(cfg.path) === 'jsonl') return loadJsonl(cfg);
   const file = displayPathOf(cfg.path);
+  const options = { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) };
+  const label = (numColumns: number, header: string[] | undefined) => resolveLabelColumn(cfg.label, numColumns, header);
+  const usable = (fast: NumericCsv | undefined): fast is NumericCsv => fast !== undefined && (cfg.task === 'classification' || fast.labelValues !== undefined);
+  // A plain file is read a window at a time (never whole); a gzip file is decompressed whole first.
+  let fast: NumericCsv | 'gzip' | undefined;
+  try {
+    fast = cfg.path.endsWith('.gz') ? 'gzip' : parseNumericCsvFile(cfg.path, options, label);
+  } catch {
+    fast = undefined; // unreadable: readCsvBytes below words the error
+  }
+  if (fast !== 'gzip' && usable(fast)) return rawFromNumeric(fast, cfg);
   const bytes = readCsvBytes(cfg.path, file);
-  const fast = parseNumericCsv(bytes, { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) }, (numColumns, header) =>
-    resolveLabelColumn(cfg.label, numColumns, header),
-  );
-  if (fast && (cfg.task === 'classification' || fast.labelValues)) return rawFromNumeric(fast, cfg);
+  if (fast === 'gzip') {
+    const whole = parseNumericCsv(bytes, options, label);
+    if (usable(whole)) return rawFromNumeric(whole, cfg);
+  }
   // Anything the fast path does not take (quotes, an error to locate...) goes through the general reader.
   return rawFromGeneralReader(bytes, cfg, file);
 }
