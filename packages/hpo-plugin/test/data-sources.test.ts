@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTuneConfig, resolveTrial } from '../src/config';
-import { loadRawData, loadRawDataAsync, prepareDatasetAsync } from '../src/data/dataset';
+import { loadRawData, loadRawDataAsync, prepareDatasetAsync, prepareSplitsAsync } from '../src/data/dataset';
 import { trialKey } from '../src/store/trial-key';
 import { config, csv, userError } from './data-helpers';
 
@@ -119,6 +119,11 @@ test('data module: features with their shape, classes from string labels', async
   assert.equal(ds.nTrain + ds.nVal, 12);
   assert.deepEqual(ds.classes, ['even', 'odd']);
   assert.equal(ds.xTrain[0], 0.5); // row 0: ((0 * 7) % 11) * 2 + 0.5
+  const withTest = parseTuneConfig(yaml.replace('  validation:', '  test: { split: 0.25, seed: 0 }\n  validation:'), join(root, 'tune.yaml'));
+  const { dataset, test } = await prepareSplitsAsync(withTest.data);
+  assert.equal(test?.n, 3);
+  assert.deepEqual(test?.featureShape, [2, 3]);
+  assert.equal(dataset.nTrain + dataset.nVal + test!.n, 12);
 });
 
 test('data module: the trial key covers its imports, its declared files and its options', () => {

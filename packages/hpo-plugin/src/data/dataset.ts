@@ -320,6 +320,14 @@ export async function prepareDatasetAsync(cfg: DataConfig, opts: PrepareOptions 
   return datasetInPlace(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
 }
 
+/** `prepareSplits` for every data source (data modules and Parquet load asynchronously). */
+export async function prepareSplitsAsync(cfg: DataConfig, opts: PrepareOptions = {}): Promise<{ dataset: Dataset; test?: TestSet }> {
+  const raw = await loadRawDataAsync(cfg);
+  const splits = drawSplits(raw, cfg);
+  const dataset = datasetFromSplits(raw, splits, cfg.scale, opts.fit ?? 'train');
+  return cfg.test ? { dataset, test: testSetFromSplits(raw, splits, dataset.scaler) } : { dataset };
+}
+
 /** Reads a CSV or JSON Lines file and parses every row into features and a label. */
 export function loadRawData(cfg: DataConfig): RawData {
   if (cfg.module !== undefined || cfg.path === undefined || dataFormat(cfg.path) === 'parquet') {
