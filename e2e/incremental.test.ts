@@ -87,7 +87,7 @@ describe('kill -9 and resume', () => {
       const child = spawn(process.execPath, [ws.path('node_modules/nx/dist/bin/nx.js'), 'run', 'iris:tune', '--skip-nx-cache'], {
         cwd: ws.root,
         detached: true,
-        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
+        env: ws.env(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let seen = 0;
@@ -305,10 +305,10 @@ describe('two runs on one store at the same time', () => {
       for (const ws of [a, b, c]) addIrisProject(ws, 'apps/iris', 'iris', { trials: 6, parallelism: 1, seed: 5 });
       const env = { NX_HPO_STORE: store };
       const [ra, rb] = await Promise.all([a.nxAsync(['run', 'iris:tune'], env), b.nxAsync(['run', 'iris:tune'], env)]);
-      for (const r of [ra, rb]) {
+      for (const [r, ws] of [[ra, a], [rb, b]] as const) {
         assert.equal(r.code, 0, r.output);
         assert.doesNotMatch(r.output, /damaged entry/);
-        assert.equal(readJsonl(a.path('dist/hpo/iris/tune/trials.jsonl')).length, 6);
+        assert.equal(readJsonl(ws.path('dist/hpo/iris/tune/trials.jsonl')).length, 6);
       }
       assert.deepEqual(values(a), values(b), 'both report the same results');
       const rc = c.nx(['run', 'iris:tune'], env);

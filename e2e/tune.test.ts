@@ -4,8 +4,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { irisYaml, readJsonl } from './iris';
+import { addIrisProject, irisYaml, readJsonl, trainedReused } from './iris';
 import { TempWorkspace } from './workspace';
 
 const TUNE_YAML = irisYaml();
@@ -118,5 +119,37 @@ describe('nx run <project>:tune in a fresh workspace', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.output, /broken\.tune\.yaml:\d+:\d+: invalid YAML/);
     assert.doesNotMatch(r.output, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
+  });
+});
+
+describe('temporary workspaces', () => {
+  test("two copies of one git workspace do not share Nx's cache: each first run trains", () => {
+    // Nx 24 keys its per-user cache (~/.nx/<workspace id>/cache) by the repository's identity (its
+    // remote, else its first commit), so identical copies committed alike are "the same workspace".
+    const copies = [new TempWorkspace(), new TempWorkspace()];
+    const git = (ws: TempWorkspace, ...args: string[]) => {
+      const env = { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z' };
+      const r = spawnSync('git', args, { cwd: ws.root, encoding: 'utf8', env: { ...env, GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    try {
+      for (const ws of copies) {
+        addIrisProject(ws, 'apps/iris', 'iris', { trials: 2, parallelism: 1 });
+        ws.write('.gitignore', 'node_modules\n.nx\ndist\n');
+        git(ws, 'init', '-q');
+        git(ws, 'add', '-A');
+        git(ws, 'commit', '-qm', 'init');
+      }
+      assert.equal(git(copies[0]!, 'rev-parse', 'HEAD'), git(copies[1]!, 'rev-parse', 'HEAD'), 'the copies are one repository to Nx');
+      for (const ws of copies) {
+        const r = ws.nx(['run', 'iris:tune']);
+        assert.equal(r.code, 0, r.output);
+        assert.doesNotMatch(r.output, /Nx read the output from the cache|\[(local|remote) cache\]/);
+        assert.deepEqual(trainedReused(r.output), { trained: 2, reused: 0 });
+      }
+    } finally {
+      for (const ws of copies) ws.dispose();
+    }
   });
 });

@@ -19,9 +19,16 @@ export interface NxResult {
 
 export class TempWorkspace {
   readonly root: string;
+  /**
+   * Nx's local cache for this workspace alone. Nx 24 keeps it in `~/.nx/<workspace id>/cache`,
+   * shared by every copy of a workspace: without its own, "the first run trains" could be served
+   * from another test's (or an earlier test run's) cache.
+   */
+  readonly nxCacheDir: string;
 
   constructor(name = 'nx-hpo-e2e') {
     this.root = mkdtempSync(join(tmpdir(), `${name}-`));
+    this.nxCacheDir = mkdtempSync(join(tmpdir(), `${name}-nx-cache-`));
     symlinkSync(join(repoRoot, 'node_modules'), join(this.root, 'node_modules'), 'dir');
     this.writeJson('package.json', {
       name: 'e2e-workspace',
@@ -52,13 +59,24 @@ export class TempWorkspace {
     return join(this.root, ...parts);
   }
 
+  /** The environment every nx run in this workspace gets (its own cache directory over any inherited one). */
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      NX_TUI: 'false',
+      CI: 'true',
+      FORCE_COLOR: '0',
+      NX_CACHE_DIRECTORY: this.nxCacheDir,
+      ...extra,
+    };
+  }
+
   private nxCommand(args: string[], env: Record<string, string>) {
     return {
       argv: [join(this.root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args],
-      options: {
-        cwd: this.root,
-        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', ...env },
-      },
+      options: { cwd: this.root, env: this.env(env) },
     };
   }
 
@@ -90,5 +108,6 @@ export class TempWorkspace {
 
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.nxCacheDir, { recursive: true, force: true });
   }
 }

@@ -81,7 +81,7 @@ async function generateCsv(file: string, rows: number, features: number): Promis
     fields.push(String(s < -3 ? 0 : s < 3 ? 1 : 2));
     chunk.push(fields.join(','));
     if (chunk.length === 5000) {
-      if (!out.write(chunk.join('\n') + '\n')) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk.length = 0;
     }
   }
@@ -187,6 +187,8 @@ interface SizeResult {
   /** user + system CPU time: what the parser costs, whatever else the machine is doing. */
   parseCpuSeconds: number;
   parseMbPerCpuSecond: number;
+  generalCpuSeconds?: number;
+  generalMbPerCpuSecond?: number;
   fresh?: { seconds: number; cpuSeconds: number; maxRssMb: number; dataReadySeconds?: number; firstTrialSeconds?: number; sweepStartSeconds?: number };
   reusedSeconds?: number[];
   reusedCpuSeconds?: number[];

@@ -98,7 +98,7 @@ function parseArgs(argv: string[]): Args {
         args.out = value();
         break;
       case '--help':
-        usage('Tunes examples/digits-mlp with each algorithm and seed on fresh trial stores.');
+        return usage('Tunes examples/digits-mlp with each algorithm and seed on fresh trial stores.');
       default:
         return false;
     }

@@ -92,7 +92,7 @@ function parseArgs(argv: string[]): Args {
         args.out = value();
         break;
       case '--help':
-        usage('Trains one digits MLP at five initial learning rates with sgd, sgd-hd, adam and adam-hd.');
+        return usage('Trains one digits MLP at five initial learning rates with sgd, sgd-hd, adam and adam-hd.');
       default:
         return false;
     }

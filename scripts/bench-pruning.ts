@@ -133,7 +133,7 @@ function parseArgs(argv: string[]): Args {
         args.out = value();
         break;
       case '--help':
-        usage('Tunes examples/digits-mlp with and without pruning on fresh trial stores.');
+        return usage('Tunes examples/digits-mlp with and without pruning on fresh trial stores.');
       default:
         return false;
     }

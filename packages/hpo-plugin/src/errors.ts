@@ -1,7 +1,11 @@
 /**
  * Errors a user can cause (bad YAML, bad data, bad options). Executors print them as one line,
- * `file:line:col: path: message`, with no stack trace; anything else is our bug.
+ * `file:line:col: path: message`, with no stack trace; anything else is our bug. Messages show the
+ * user's text through `quote` (quote.ts); `format` escapes whatever line break is left, so the line
+ * stays one line whatever reached it (an error message from a user's module, say).
  */
+import { escapeControls } from './quote';
+
 export interface SourceLocation {
   file?: string;
   line?: number;
@@ -26,7 +30,7 @@ export class UserError extends Error {
     if (file && line !== undefined) where += `:${line}`;
     if (file && line !== undefined && col !== undefined) where += `:${col}`;
     const parts = [where, path, this.message].filter((p) => p !== undefined && p !== '');
-    return parts.join(': ');
+    return escapeControls(parts.join(': '));
   }
 }
 

@@ -151,10 +151,10 @@ test('placeholders: syntax, and only under model and training', () => {
 
 test('cross-checks: metric vs task, stratify, label name without header', () => {
   assertError(
-    withLines({ 5: '  task: regression', 6: '  validation: { split: 0.2 }' }),
+    withLines({ 5: '  task: regression', 6: '  validation: { split: 0.2 }', 12: '    - dense: { units: 1 }' }),
     `${F}:24:22: objective.metric: 'val_accuracy' is not a regression metric; allowed for regression: val_loss, loss, val_mae, mae`,
   );
-  assertError(withLine(5, '  task: regression'), `${F}:6:39: data.validation.stratify: only classification can stratify`);
+  assertError(withLines({ 5: '  task: regression', 12: '    - dense: { units: 1 }' }), `${F}:6:39: data.validation.stratify: only classification can stratify`);
   assertError(withLine(4, '  label: digit'), `${F}:4:10: data.label: a label given by column name ('digit') needs header: true`);
   assertError(withLine(16, '  optimizer: { name: rmsprop, learningRate: ${lr}, rho: 0.9, decay: 0.9 }'), `${F}:16:3: training.optimizer: give 'rho' or its other name 'decay', not both`);
 });

@@ -21,7 +21,7 @@ test('data.test: absent means no test split; given, its defaults follow the task
   assert.deepEqual(load(withTest('  test: { split: 0.1, seed: 3 }')).data.test, { split: 0.1, stratify: true, seed: 3 });
   assert.deepEqual(load(withTest('  test: {}')).data.test, { split: 0.2, stratify: true, seed: 0 });
   assert.deepEqual(load(withTest('  test: { split: 0.25, stratify: false }')).data.test, { split: 0.25, stratify: false, seed: 0 });
-  const regression = withLine(6, '  validation: { split: 0.2 }\n  test: { split: 0.1 }', withLine(5, '  task: regression', withLine(24, 'objective: { metric: val_loss }')));
+  const regression = withLine(6, '  validation: { split: 0.2 }\n  test: { split: 0.1 }', withLine(5, '  task: regression', withLine(12, '    - dense: { units: 1 }', withLine(24, 'objective: { metric: val_loss }'))));
   assert.deepEqual(load(regression).data.test, { split: 0.1, stratify: false, seed: 0 });
   // The rest of data is unchanged by a test split.
   const { test: _, ...rest } = load(withTest('  test: { split: 0.1 }')).data;
@@ -35,7 +35,7 @@ test('data.test errors point at the key or value', () => {
   assertError(withTest('  test: { splt: 0.1 }'), `${F}:7:11: data.test.splt: unknown key 'splt' (did you mean 'split'?); allowed: split, stratify, seed`);
   assertError(withTest('  test: 0.2'), `${F}:7:9: data.test: must be a mapping, got 0.2`);
   assertError(withTest('  tset: { split: 0.1 }'), `${F}:7:3: data.tset: unknown key 'tset' (did you mean 'test'?)`);
-  const regression = withLine(6, '  validation: { split: 0.2 }\n  test: { split: 0.1, stratify: true }', withLine(5, '  task: regression', withLine(24, 'objective: { metric: val_loss }')));
+  const regression = withLine(6, '  validation: { split: 0.2 }\n  test: { split: 0.1, stratify: true }', withLine(5, '  task: regression', withLine(12, '    - dense: { units: 1 }', withLine(24, 'objective: { metric: val_loss }'))));
   assertError(regression, `${F}:7:33: data.test.stratify: only classification can stratify: regression labels have no classes`);
 });
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultParams } from '@nx-hpo/optimizers';
+import { defaultParams, type Params } from '@nx-hpo/optimizers';
 import { resolveTrial } from '../src/config';
 import { EXAMPLE, SHOWN, assertError, load, withLine, withLines } from './config-helpers';
 
@@ -36,7 +36,7 @@ test('every new key loads; its hyperparameters are searchable and come out typed
   });
   const config = load(text);
   assert.deepEqual(config.refs, ['lr', 'units', 'activation', 'dropout', 'batchSize', 'epochs', 'momentum', 'nesterov', 'schedule', 'warm', 'patience']);
-  const params = { ...defaultParams(config.space), epochs: 12, momentum: 0.8, nesterov: true, schedule: 'cosine', warm: 2, patience: 3 };
+  const params: Params = { ...defaultParams(config.space), epochs: 12, momentum: 0.8, nesterov: true, schedule: 'cosine', warm: 2, patience: 3 };
   const { training } = resolveTrial(config, params);
   assert.deepEqual(training.optimizer, { name: 'momentum', learningRate: params['lr'], momentum: 0.8, nesterov: true });
   assert.equal(training.epochs, 12);
@@ -132,7 +132,7 @@ test('rules between two keys are reported at one and name the other with its lin
     `${F}:24:52: space.optimizer.choices[1]: adam-hd adapts the learning rate itself, so it takes no schedule (training.optimizer.name is 'adam-hd' at line 16); remove the schedule or use adam (at training.schedule, with \${optimizer} = 'adam-hd')`,
   );
   // A watched metric the task does not report, written or searched.
-  const regression = { 5: '  task: regression', 6: '  validation: { split: 0.2 }', 24: 'objective: { metric: val_loss }' };
+  const regression = { 5: '  task: regression', 6: '  validation: { split: 0.2 }', 12: '    - dense: { units: 1 }', 24: 'objective: { metric: val_loss }' };
   assertError(
     withLines({ ...regression, 16: OPTIMIZER + '\n  earlyStopping: { metric: val_accuracy }' }),
     `${F}:17:28: training.earlyStopping.metric: 'val_accuracy' is not a regression metric (data.task is 'regression' at line 5); allowed for regression: val_loss, loss, val_mae, mae`,

@@ -86,7 +86,7 @@ test('defaults: data, training, search, objective direction from the metric', ()
   // `- flatten:` (no options) reads as an empty mapping.
   assert.deepEqual((config.model as LayersModelSpec).layers[1], { flatten: {} });
 
-  const regression = load(MINIMAL.replace('{ path: data/digits.csv.gz }', '{ path: data/digits.csv.gz, task: regression }').replace('val_accuracy', 'val_mae'));
+  const regression = load(MINIMAL.replace('{ path: data/digits.csv.gz }', '{ path: data/digits.csv.gz, task: regression }').replace('{ units: 3, activation: softmax }', '{ units: 1 }').replace('val_accuracy', 'val_mae'));
   assert.equal(regression.data.validation.stratify, false);
   assert.deepEqual(regression.objective, { metric: 'val_mae', direction: 'minimize' });
   assert.equal(load(MINIMAL.replace('val_accuracy', 'val_loss')).objective.direction, 'minimize');

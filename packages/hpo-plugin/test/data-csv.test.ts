@@ -79,7 +79,7 @@ test('delimiter: given, or sniffed from the first line', () => {
   assert.equal(sniffDelimiter('"x;y",b\n'), ',');
   assert.equal(sniffDelimiter('"x;y"\n'), ',');
   assert.deepEqual(parseCsv('a\tb\n1\t2\n', { header: true }).rows, [['1', '2']]);
-  throwsLine(() => parseCsv('1,2', { delimiter: '::' }), 'data.delimiter: delimiter must be one character other than a quote or newline, got "::"');
+  throwsLine(() => parseCsv('1,2', { delimiter: '::' }), "data.delimiter: delimiter must be one character other than a quote or newline, got '::'");
 });
 
 test('a row with the wrong number of fields names file, line and column', () => {

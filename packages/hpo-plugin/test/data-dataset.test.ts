@@ -24,7 +24,7 @@ test('label by name, by index and by negative index pick the same column', () =>
   // With another label, 'species' becomes a feature and must be numeric.
   userError(
     () => loadRawData(config(irisLike, { header: true, label: 'sepal', task: 'regression' })),
-    (e) => assert.equal(e.message, 'value "b" in column "species" (index 2) is not a number'),
+    (e) => assert.equal(e.message, "value 'b' in column 'species' (index 2) is not a number"),
   );
 });
 
@@ -43,12 +43,12 @@ test('a label column that does not exist lists what exists, at data.label', () =
     () => loadRawData(config(irisLike, { header: true, label: 'specie' })),
     (e) => {
       assert.equal(e.location.path, 'data.label');
-      assert.equal(e.message, 'no column named "specie"; the columns are "sepal", "petal", "species"');
+      assert.equal(e.message, "no column named 'specie'; the columns are 'sepal', 'petal', 'species'");
     },
   );
   userError(
     () => loadRawData(config(irisLike, { header: true, label: 'Species' })),
-    (e) => assert.match(e.message, /did you mean "species"\?/),
+    (e) => assert.match(e.message, /did you mean 'species'\?/),
   );
   userError(
     () => loadRawData(config(irisLike, { header: true, label: 3 })),
@@ -78,7 +78,7 @@ test('non-numeric and empty feature values name the file, line, column', () => {
     (e) => {
       assert.equal(e.location.line, 3);
       assert.equal(e.location.col, 3);
-      assert.equal(e.message, 'value "oops" in column "b" (index 1) is not a number');
+      assert.equal(e.message, "value 'oops' in column 'b' (index 1) is not a number");
     },
   );
   const q = csv('1,2,0\n3,,1\n');
@@ -92,7 +92,7 @@ test('non-numeric and empty feature values name the file, line, column', () => {
   const r = csv('1,2,0.5\n3,4,high\n');
   userError(
     () => loadRawData(config(r, { task: 'regression' })),
-    (e) => assert.equal(e.message, 'value "high" in label column 2 (0-based index) is not a number (task: regression needs numeric labels)'),
+    (e) => assert.equal(e.message, "value 'high' in label column 2 (0-based index) is not a number (task: regression needs numeric labels)"),
   );
 });
 

@@ -39,7 +39,7 @@ test('JSON Lines: errors at file:line:col', () => {
   const bad = file('bad.jsonl', '{"a": 1, "y": 0}\n{"a": "x", "y": 1}\n');
   userError(
     () => loadRawData(config(bad, { label: 'y' })),
-    (e) => assert.match(e.format(), /bad\.jsonl:2:2: value "x" of "a" is not a number/),
+    (e) => assert.match(e.format(), /bad\.jsonl:2:2: value 'x' of 'a' is not a number/),
   );
   const broken = file('broken.jsonl', '{"a": 1, "y": 0}\n{"a": 1, "y": }\n');
   userError(
@@ -49,7 +49,7 @@ test('JSON Lines: errors at file:line:col', () => {
   const missing = file('missing.jsonl', '{"a": 1, "y": 0}\n{"y": 1}\n');
   userError(
     () => loadRawData(config(missing, { label: 'y' })),
-    (e) => assert.match(e.format(), /missing\.jsonl:2:1: this line has no "a"/),
+    (e) => assert.match(e.format(), /missing\.jsonl:2:1: this line has no 'a'/),
   );
 });
 
@@ -131,7 +131,7 @@ test('data module: the trial key covers its imports, its declared files and its 
   const key = () => {
     const cfg = parseTuneConfig(yaml, join(root, 'tune.yaml'));
     const spec = resolveTrial(cfg, { lr: 0.01 });
-    return trialKey({ model: spec.model, training: spec.training, data: cfg.data, seed: 0, backend: 'wasm' });
+    return trialKey({ params: { lr: 0.01 }, model: spec.model, training: spec.training, data: cfg.data, seed: 0, backend: 'wasm' });
   };
   const touch = (path: string, content: string) => {
     writeFileSync(path, content);
@@ -148,7 +148,7 @@ test('data module: the trial key covers its imports, its declared files and its 
   assert.notEqual(k2, k1, 'a declared file');
   const withOptions = parseTuneConfig(yaml.replace('{ n: 12 }', '{ n: 16 }'), join(root, 'tune.yaml'));
   const spec = resolveTrial(withOptions, { lr: 0.01 });
-  assert.notEqual(trialKey({ model: spec.model, training: spec.training, data: withOptions.data, seed: 0, backend: 'wasm' }), k2, 'the options');
+  assert.notEqual(trialKey({ params: { lr: 0.01 }, model: spec.model, training: spec.training, data: withOptions.data, seed: 0, backend: 'wasm' }), k2, 'the options');
 });
 
 test('data module: a file read but not declared, bad returns and config mistakes are located', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { TestCacheServer } from '../../../e2e/remote-cache-server';
 import { REMOTE_KEY_PREFIX, RemoteTrialCache, remoteCacheFromEnv } from '../src/store/remote-cache';
 import { TrialStore, type StoredTrial } from '../src/store/trial-store';
+import type { ModelArtifacts } from '../src/training/save';
 
 const KEY = 'cd'.padEnd(64, '1');
 const trial: StoredTrial = {
@@ -15,10 +16,13 @@ const trial: StoredTrial = {
   metrics: { val_accuracy: 0.9 },
   durationMs: 5,
   backend: 'wasm',
-  versions: { plugin: '0', tfjs: '0' },
+  versions: { plugin: '0', tfjs: '0', trainer: 0 },
   createdAt: 'now',
 };
-const model = { modelJson: { a: 1 }, weights: new Float32Array([1, 2]).buffer };
+const model: ModelArtifacts = {
+  modelJson: { format: 'layers-model', generatedBy: 'test', convertedBy: null, modelTopology: { a: 1 }, weightsManifest: [] },
+  weights: new Float32Array([1, 2]).buffer,
+};
 const store = () => new TrialStore(mkdtempSync(join(tmpdir(), 'nx-hpo-remote-')));
 
 describe('RemoteTrialCache', () => {

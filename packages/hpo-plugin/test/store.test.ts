@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { canonicalJson, hashValue } from '../src/store/canonical';
 import { StudyJournal } from '../src/store/journal';
 import { TrialStore, type StoredTrial } from '../src/store/trial-store';
+import type { ModelArtifacts } from '../src/training/save';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'nx-hpo-store-'));
@@ -21,12 +22,15 @@ function trial(key: string, value = 0.9): StoredTrial {
     history: [{ epoch: 1, loss: 0.5 }],
     durationMs: 1234,
     backend: 'wasm',
-    versions: { plugin: '0.1.0', tfjs: '4.22.0' },
+    versions: { plugin: '0.1.0', tfjs: '4.22.0', trainer: 0 },
     createdAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
-const model = () => ({ modelJson: { modelTopology: { a: 1 }, weightsManifest: [] }, weights: new Float32Array([1, 2, 3]).buffer });
+const model = (): ModelArtifacts => ({
+  modelJson: { format: 'layers-model', generatedBy: 'test', convertedBy: null, modelTopology: { a: 1 }, weightsManifest: [] },
+  weights: new Float32Array([1, 2, 3]).buffer,
+});
 const KEY = 'ab'.padEnd(64, '0');
 
 describe('canonical encoding', () => {

@@ -108,11 +108,11 @@ test('output width must match the classes, and classification must end in softma
 test('bad layer specs are UserErrors at the layer', async () => {
   await userError(buildModel(tf, { layers: [{ lstm: { units: 3 } } as unknown as LayerSpec] }, ctx()), (e) => {
     assert.equal(e.location.path, 'model.layers.0');
-    assert.match(e.message, /^unknown layer type "lstm": use one of dense, dropout/);
+    assert.match(e.message, /^unknown layer type 'lstm': use one of dense, dropout/);
   });
   await userError(buildModel(tf, { layers: [{ dense: { units: 10, activation: 'softmaxx' } } as unknown as LayerSpec] }, ctx()), (e) => {
     assert.equal(e.location.path, 'model.layers.0.dense.activation');
-    assert.match(e.message, /^unknown activation "softmaxx"/);
+    assert.match(e.message, /^unknown activation 'softmaxx'/);
   });
   await userError(buildModel(tf, { layers: [{ reshape: { targetShape: [7, 7] } }, { flatten: {} }, { dense: { units: 10, activation: 'softmax' } }] }, ctx()), (e) => {
     assert.equal(e.location.path, 'model.layers.0.reshape.targetShape');

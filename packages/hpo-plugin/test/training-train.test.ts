@@ -120,7 +120,7 @@ test('regression reports mae; loss names are checked against the task', async ()
   assert.equal(resolveLoss('classification', undefined).name, 'sparseCategoricalCrossentropy');
   assert.throws(
     () => resolveLoss('classification', 'meanSquaredError'),
-    (e: unknown) => e instanceof UserError && e.location.path === 'training.loss' && /does not fit task classification: use one of sparseCategoricalCrossentropy, categoricalCrossentropy/.test(e.message),
+    (e: unknown) => e instanceof UserError && e.location.path === 'training.loss' && /does not fit task classification: use one of squaredHinge, hinge, categoricalHinge, categoricalCrossentropy, sparseCategoricalCrossentropy/.test(e.message),
   );
 });
 

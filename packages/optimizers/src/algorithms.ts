@@ -7,25 +7,16 @@ import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
 import { createRandomSampler } from './samplers/random';
 import { createTpeSampler } from './samplers/tpe';
-import type { Sampler } from './types';
+import { AlgorithmError } from './errors';
+import type { Sampler, SamplerOptions } from './types';
+
+export { AlgorithmError } from './errors';
 
 export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
 
 export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
 
-/** Algorithm options as read from a config: a plain JSON mapping, checked by each factory. */
-export type SamplerOptions = Record<string, unknown>;
-
-/** A bad algorithm name or option; `path` locates it, e.g. `['algorithm']` or `['options', 'xi']`. */
-export class AlgorithmError extends Error {
-  readonly path: string[];
-
-  constructor(message: string, path: string[] = []) {
-    super(message);
-    this.name = 'AlgorithmError';
-    this.path = path;
-  }
-}
+export type { SamplerOptions } from './types';
 
 export function isAlgorithmName(name: unknown): name is AlgorithmName {
   return typeof name === 'string' && (ALGORITHMS as readonly string[]).includes(name);

@@ -23,9 +23,12 @@ export type {
   Trial,
   TrialState,
 } from './types';
-export { lossOf } from './types';
+export { isPlainObject, lossOf } from './types';
 export { Rng, mixSeed } from './rng';
 export {
+  CATEGORICAL_KEYS,
+  NUMERIC_KEYS,
+  PARAM_TYPES,
   SpaceError,
   checkParams,
   choiceIndex,
@@ -73,6 +76,7 @@ export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize'
 export { createRandomSampler } from './samplers/random';
 export { createGridSampler } from './samplers/grid';
 export { createGpSampler, type GpOptions } from './samplers/gp';
+export { OUTPUT_WARPINGS, type OutputWarping } from './samplers/gp/outputs';
 export { PRUNERS, createPruner, isPrunerName, type PrunerSpec } from './pruners';
 export type {
   AshaPrunerConfig,

@@ -9,7 +9,7 @@
  * The unit mapping gives each discrete value an equal share of [0, 1] (steps) or the share nearest
  * to it (values), so a uniform draw in [0, 1] never favours the end points.
  */
-import type { CategoricalParam, FloatParam, IntParam, ParamSpec, ParamValue, Params, Space } from './types';
+import { isPlainObject, type CategoricalParam, type FloatParam, type IntParam, type ParamSpec, type ParamValue, type Params, type Space } from './types';
 
 export type NumericParam = FloatParam | IntParam;
 
@@ -31,13 +31,23 @@ export function isNumericParam(spec: ParamSpec): spec is NumericParam {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-const NUMERIC_KEYS = ['type', 'low', 'high', 'log', 'step', 'values', 'default'] as const;
-const CATEGORICAL_KEYS = ['type', 'choices', 'default'] as const;
-const TYPES = ['float', 'int', 'categorical'] as const;
+/** The keys a numeric (float, int) and a categorical parameter take, and the parameter types. */
+export const NUMERIC_KEYS = ['type', 'low', 'high', 'log', 'step', 'values', 'default'] as const;
+export const CATEGORICAL_KEYS = ['type', 'choices', 'default'] as const;
+export const PARAM_TYPES = ['float', 'int', 'categorical'] as const;
+
+/** Longest string shown whole in a message; longer ones keep their ends (one short line either way). */
+const SHOW_MAX = 60;
+
+/** `s` escaped as in JSON (without the quotes) and, when long, shortened around `…`. */
+function clipped(s: string): string {
+  const esc = (t: string): string => JSON.stringify(t).slice(1, -1);
+  return s.length <= SHOW_MAX ? esc(s) : `${esc(s.slice(0, 40))}…${esc(s.slice(-19))}`;
+}
 
 function show(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '0' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return `"${clipped(v)}"${v.length > SHOW_MAX ? ` (${v.length} characters)` : ''}`;
   if (v === undefined) return 'nothing';
   try {
     return JSON.stringify(v) ?? String(v);
@@ -46,9 +56,6 @@ function show(v: unknown): string {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -88,10 +95,10 @@ export function validateParam(name: string, raw: unknown): ParamSpec {
   }
   const type = raw.type;
   if (type === undefined) {
-    throw new SpaceError(`missing 'type': use one of ${TYPES.join(' | ')}`, [name, 'type']);
+    throw new SpaceError(`missing 'type': use one of ${PARAM_TYPES.join(' | ')}`, [name, 'type']);
   }
   if (type !== 'float' && type !== 'int' && type !== 'categorical') {
-    throw new SpaceError(`'type' must be one of ${TYPES.join(' | ')} (got ${show(type)})`, [name, 'type']);
+    throw new SpaceError(`'type' must be one of ${PARAM_TYPES.join(' | ')} (got ${show(type)})`, [name, 'type']);
   }
   const allowed: readonly string[] = type === 'categorical' ? CATEGORICAL_KEYS : NUMERIC_KEYS;
   for (const key of Object.keys(raw)) {
@@ -561,7 +568,7 @@ export function checkParams(space: Space, params: Record<string, unknown>): Para
   for (const [name, raw] of Object.entries(params)) {
     const spec = space[name];
     if (spec === undefined || !Object.prototype.hasOwnProperty.call(space, name)) {
-      throw new SpaceError(`unknown parameter '${name}'; the space has: ${Object.keys(space).join(', ')}`, [name]);
+      throw new SpaceError(`unknown parameter '${clipped(name)}'; the space has: ${Object.keys(space).join(', ')}`, [name]);
     }
     const r = coerceValue(spec, raw);
     if ('problem' in r) throw new SpaceError(r.problem, [name]);

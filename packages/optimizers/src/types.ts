@@ -91,3 +91,11 @@ export interface Sampler {
 export function lossOf(value: number, direction: Direction): number {
   return direction === 'minimize' ? value : -value;
 }
+
+/** Algorithm options as read from a config: a plain JSON mapping, checked by each factory. */
+export type SamplerOptions = Record<string, unknown>;
+
+/** A JSON-style mapping (not null, not an array): the shape of a space, a spec or options. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -100,18 +100,27 @@ test('the initial design is space-filling: 8 Sobol points put one point in each 
   }
 });
 
-test('finds the minimum of a 2-D quadratic far better than its initial design', () => {
-  const study = createStudy({ space: quad2, algorithm: 'bayesian', seed: 1 });
-  run(study, quadLoss, 25);
-  const design = Math.min(...study.trials.slice(0, 5).map((t) => t.value!));
-  assert.ok(study.best!.value < 1e-3, `best ${study.best!.value}`);
-  assert.ok(study.best!.value < design / 100);
+test('finds the minimum of a 2-D quadratic far better than its initial design, on most seeds', () => {
+  const SEEDS = 5;
+  const found: string[] = [];
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const study = createStudy({ space: quad2, algorithm: 'bayesian', seed });
+    run(study, quadLoss, 25);
+    const design = Math.min(...study.trials.slice(0, 5).map((t) => t.value!));
+    if (study.best!.value < 1e-3 && study.best!.value < design / 100) found.push(`seed ${seed}`);
+  }
+  assert.ok(found.length >= 4, `found on ${found.length} of ${SEEDS} seeds (${found.join(', ')})`);
 });
 
-test('maximize: the direction is respected', () => {
-  const study = createStudy({ space: quad2, algorithm: 'bayesian', seed: 2, direction: 'maximize' });
-  run(study, (p) => -quadLoss(p), 20);
-  assert.ok(study.best!.value > -1e-2, `best ${study.best!.value}`);
+test('maximize: the direction is respected, on most seeds', () => {
+  const SEEDS = 5;
+  let found = 0;
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const study = createStudy({ space: quad2, algorithm: 'bayesian', seed, direction: 'maximize' });
+    run(study, (p) => -quadLoss(p), 20);
+    if (study.best!.value > -1e-2) found++;
+  }
+  assert.ok(found >= 4, `near the maximum on ${found} of ${SEEDS} seeds`);
 });
 
 test('pending trials: asks before any tell give distinct, spread-out points (kriging believer)', () => {

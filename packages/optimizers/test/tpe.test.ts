@@ -209,26 +209,7 @@ describe('tpe sampler', () => {
     assert.ok(wins >= 8, `TPE won ${wins} of 10`);
   });
 
-  it('answers in under 5 ms (median) with 100 told trials in 8 dimensions', () => {
-    for (const multivariate of [false, true]) {
-      const sampler = createTpeSampler({ multivariate });
-      const rng = new Rng(9);
-      const trials: Trial[] = [];
-      for (let i = 0; i < 100; i++) {
-        const params = suggest(createRandomSampler(), MIXED, trials, 4);
-        trials.push(complete(i, params, rng.next()));
-      }
-      const times: number[] = [];
-      for (let k = 0; k < 41; k++) {
-        const t0 = performance.now();
-        sampler.suggest({ space: MIXED, direction: 'minimize', trials, trialId: 100, rng: new Rng(k) });
-        times.push(performance.now() - t0);
-      }
-      times.sort((a, b) => a - b);
-      const median = times[20] as number;
-      assert.ok(median < 5, `multivariate=${multivariate}: median ask ${median.toFixed(2)} ms`);
-    }
-  });
+  // The cost of ask() is measured by `npm run bench:optimizers` (BENCHMARKS.md), not asserted here.
 
   it('is registered as tpe and checks options from a config', () => {
     assert.equal(createSampler('tpe').name, 'tpe');

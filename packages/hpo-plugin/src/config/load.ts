@@ -7,9 +7,9 @@
  *  3. placeholder syntax, and placeholders outside model/training;
  *  4. the space (@nx-hpo/optimizers validateSpace: ranges, log > 0, defaults, …);
  *  5. every `${name}` names a space parameter;
- *  6. the rules tying training keys together (warm-up vs epochs, schedules vs the -hd optimizers,
- *     watched metrics vs task), as written, then the templates with values in place (defaults,
- *     every choice, range ends);
+ *  6. the rules tying keys together (warm-up vs epochs, schedules vs the -hd optimizers, watched
+ *     metrics vs task, loss vs task, the last layer's activation vs task and loss), as written,
+ *     then the templates with values in place (defaults, every choice, range ends);
  *  7. files (data.path, model.module), metric vs task, stratify vs task, label name vs header;
  *  8. command-line overrides, the algorithm's options, and grid discreteness.
  *
@@ -30,14 +30,14 @@ import {
   isAlgorithmName,
   validateSpace,
 } from '@nx-hpo/optimizers';
-import type { AlgorithmName, Space } from '@nx-hpo/optimizers';
+import { isPlainObject, type AlgorithmName, type Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import { findTemplateStrings, referencedNames, type TemplateString } from './placeholders';
 import { checkAgainstSchema, rankProblems } from './schema-check';
 import { dataFormat } from '../data/source-key';
 import { didYouMean } from './suggest';
 import { checkTemplateValues } from './template-check';
-import { METRICS } from './training-check';
+import { METRICS } from './enums';
 import type {
   DataConfig,
   Direction,
@@ -51,6 +51,7 @@ import type {
   TuneOverrides,
 } from './types';
 import { displayFile, parseYamlSource, type ConfigPath, type YamlSource } from './yaml-source';
+import { escapeText, PATH_MAX, quote } from '../quote';
 
 export { METRICS };
 
@@ -85,16 +86,45 @@ interface RawConfig {
 
 export function loadTuneConfig(file: string, overrides: TuneOverrides = {}): TuneConfig {
   const absFile = path.resolve(file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(absFile, 'utf8');
+    bytes = fs.readFileSync(absFile);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'config file not found' : code === 'EISDIR' ? 'is a directory, not a config file' : `cannot read the config file (${(e as Error).message})`;
     throw new UserError(why, { file: displayFile(absFile) });
   }
-  return parseTuneConfig(text, absFile, overrides);
+  return parseTuneConfig(configText(bytes, absFile), absFile, overrides);
+}
+
+/** The file's text; a binary file (a NUL byte) or one that is not UTF-8 is refused at its first bad byte. */
+function configText(bytes: Buffer, absFile: string): string {
+  const at = (offset: number) => {
+    const before = bytes.subarray(0, offset).toString('utf8');
+    const lines = before.split('\n');
+    return { file: displayFile(absFile), line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+  };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new UserError('not a YAML config: a binary file (it holds NUL bytes)', at(nul));
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    throw new UserError('not a YAML config: the file is not UTF-8 text', at(bad));
+  }
+}
+
+/** Offset of the first byte that is not valid UTF-8. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  // A lossy decode replaces each bad sequence by U+FFFD; up to the first bad one, every U+FFFD is
+  // a real one (EF BF BD), so the text before it re-encodes to exactly the bytes before it.
+  const text = bytes.toString('utf8');
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+    const offset = Buffer.byteLength(text.slice(0, i), 'utf8');
+    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
+  }
+  return 0;
 }
 
 /** loadTuneConfig on text already read; `file` still anchors relative paths and messages. */
@@ -189,9 +219,6 @@ export function parseTuneConfig(text: string, file: string, overrides: TuneOverr
 
 type Fail = (p: ConfigPath, message: string, at?: 'value' | 'key') => UserError;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function pathKey(p: ConfigPath): string {
   return JSON.stringify(p.map(String));
@@ -207,7 +234,7 @@ function checkReferences(templates: readonly TemplateString[], space: Space, fai
     if (t.parsed.kind !== 'template') continue;
     for (const ref of t.parsed.refs) {
       if (!Object.prototype.hasOwnProperty.call(space, ref)) {
-        throw fail(t.path, `unknown parameter '\${${ref}}'${didYouMean(ref, names)}; the space defines: ${names.join(', ')}`);
+        throw fail(t.path, `unknown parameter ${quote(`\${${ref}}`)}${didYouMean(ref, names)}; the space defines: ${names.join(', ')}`);
       }
     }
   }
@@ -226,7 +253,7 @@ function dataConfig(raw: RawConfig['data'], dir: string, fail: Fail): DataConfig
   // JSON Lines, Parquet and data modules name their columns themselves; a CSV needs its header row.
   const csv = source.path !== undefined && dataFormat(source.path) === 'csv';
   if (csv && typeof raw.label === 'string' && !raw.header) {
-    throw fail(['data', 'label'], `a label given by column name ('${raw.label}') needs header: true; without a header give the column index`);
+    throw fail(['data', 'label'], `a label given by column name (${quote(raw.label)}) needs header: true; without a header give the column index`);
   }
   for (const split of ['validation', 'test'] as const) {
     if (raw.task === 'regression' && raw[split]?.stratify === true) {
@@ -267,15 +294,15 @@ function dataSource(raw: RawConfig['data'], dir: string, fail: Fail): Pick<DataC
     const abs = path.resolve(dir, raw.path);
     if (!isFile(abs)) {
       const what = fs.existsSync(abs) ? 'is not a file' : 'not found';
-      throw fail(['data', 'path'], `data file ${what}: ${displayFile(abs)}`);
+      throw fail(['data', 'path'], `data file ${what}: ${escapeText(displayFile(abs), PATH_MAX)}`);
     }
     return { path: abs };
   }
   const module = path.resolve(dir, raw.module as string);
-  if (!isFile(module)) throw fail(['data', 'module'], `data module ${fs.existsSync(module) ? 'is not a file' : 'not found'}: ${displayFile(module)}`);
+  if (!isFile(module)) throw fail(['data', 'module'], `data module ${fs.existsSync(module) ? 'is not a file' : 'not found'}: ${escapeText(displayFile(module), PATH_MAX)}`);
   const files = (raw.files ?? []).map((f, i) => {
     const abs = path.resolve(dir, f);
-    if (!fs.existsSync(abs)) throw fail(['data', 'files', i], `file not found: ${displayFile(abs)}`);
+    if (!fs.existsSync(abs)) throw fail(['data', 'files', i], `file not found: ${escapeText(displayFile(abs), PATH_MAX)}`);
     return abs;
   });
   return { module, ...(raw.files !== undefined ? { files } : {}), ...(raw.options !== undefined ? { options: raw.options } : {}) };
@@ -284,7 +311,7 @@ function dataSource(raw: RawConfig['data'], dir: string, fail: Fail): Pick<DataC
 function modelTemplate(raw: RawConfig['model'], dir: string, fail: Fail): ModelTemplate {
   if (raw.module !== undefined) {
     const abs = path.resolve(dir, raw.module);
-    if (!isFile(abs)) throw fail(['model', 'module'], `model module not found: ${displayFile(abs)}`);
+    if (!isFile(abs)) throw fail(['model', 'module'], `model module not found: ${escapeText(displayFile(abs), PATH_MAX)}`);
     return { module: abs, ...(raw.options !== undefined ? { options: raw.options } : {}) };
   }
   // `- flatten:` with nothing after it reads as null; the layer then simply has no options.
@@ -305,7 +332,7 @@ function trainingTemplate(raw: RawConfig['training']): TrainingTemplate {
 function objectiveConfig(raw: RawConfig['objective'], task: Task, fail: Fail): ObjectiveConfig {
   const allowed = METRICS[task];
   if (!allowed.includes(raw.metric)) {
-    throw fail(['objective', 'metric'], `'${raw.metric}' is not a ${task} metric; allowed for ${task}: ${allowed.join(', ')}`);
+    throw fail(['objective', 'metric'], `${quote(raw.metric)} is not a ${task} metric; allowed for ${task}: ${allowed.join(', ')}`);
   }
   return { metric: raw.metric, direction: raw.direction ?? defaultDirection(raw.metric) };
 }
@@ -346,7 +373,7 @@ function searchConfig(raw: RawConfig['search'], overrides: TuneOverrides, space:
   if (overrides.algorithm !== undefined) {
     const name = overrides.algorithm;
     if (!isAlgorithmName(name)) {
-      throw new UserError(`'${name}' is not a valid algorithm${didYouMean(name, ALGORITHMS)}; allowed: ${ALGORITHMS.join(', ')}`, { path: '--algorithm' });
+      throw new UserError(`${quote(name)} is not a valid algorithm${didYouMean(name, ALGORITHMS)}; allowed: ${ALGORITHMS.join(', ')}`, { path: '--algorithm' });
     }
     algorithm = name;
   }

@@ -1,20 +1,18 @@
 /** Parameter values given by hand (e.g. `--params lr=0.01,units=64`), checked against the space. */
-import { SpaceError, checkParams } from '@nx-hpo/optimizers';
+import { SpaceError, checkParams, isPlainObject } from '@nx-hpo/optimizers';
 import type { Params, Space } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
+import { escapeText, quote } from '../quote';
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `lr=0.01,units=64` or `lr=0.01 units=64` → { lr: '0.01', units: '64' } (values stay text for checkParams to coerce). */
 function parsePairs(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of text.split(/[\s,]+/).filter((s) => s !== '')) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UserError(`expected name=value, got '${item}' (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
+    if (eq <= 0) throw new UserError(`expected name=value, got ${quote(item)} (e.g. lr=0.01,units=64 or JSON {"lr":0.01})`, { path: 'params' });
     const name = item.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`'${name}' is given twice`, { path: `params.${name}` });
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`${quote(name)} is given twice`, { path: `params.${escapeText(name)}` });
     Object.defineProperty(out, name, { value: item.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -51,7 +49,7 @@ export function parseParamOverrides(input: string | Record<string, unknown> | un
   } catch (e) {
     if (e instanceof SpaceError) {
       const name = e.path[0];
-      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${name}` });
+      throw new UserError(e.message, { path: name === undefined ? 'params' : `params.${escapeText(String(name))}` });
     }
     throw e;
   }

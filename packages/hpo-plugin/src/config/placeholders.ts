@@ -7,6 +7,7 @@
  */
 import type { ParamValue } from '@nx-hpo/optimizers';
 import type { ConfigPath } from './yaml-source';
+import { quote } from '../quote';
 
 export type Piece = { text: string } | { ref: string };
 
@@ -28,10 +29,10 @@ export function parseTemplateString(s: string): ParsedString {
     } else if (s.startsWith('${', i)) {
       const end = s.indexOf('}', i + 2);
       if (end < 0) {
-        return { kind: 'malformed', problem: `'\${' is not closed by '}' in '${s}' (write '$\${' for a literal '\${')` };
+        return { kind: 'malformed', problem: `'\${' is not closed by '}' in ${quote(s)} (write '$\${' for a literal '\${')` };
       }
       const name = s.slice(i + 2, end).trim();
-      if (name === '') return { kind: 'malformed', problem: `empty placeholder '\${}' in '${s}': write \${name} with a space parameter's name` };
+      if (name === '') return { kind: 'malformed', problem: `empty placeholder '\${}' in ${quote(s)}: write \${name} with a space parameter's name` };
       if (text !== '') pieces.push({ text });
       text = '';
       pieces.push({ ref: name });

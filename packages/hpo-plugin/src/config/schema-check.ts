@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from './suggest';
+import { quote } from '../quote';
 
 /** The schema file shipped with the package (editors point `yaml-language-server: $schema=` at it). */
 export const TUNE_SCHEMA_FILE = path.join(__dirname, '..', '..', 'schema', 'tune.schema.json');
@@ -101,7 +102,7 @@ function toProblem(e: ErrorObject, data: unknown): SchemaProblem {
 
 /** How a value reads in a message: strings quoted, collections named. */
 export function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') return quote(v);
   if (typeof v === 'number') return Object.is(v, -0) ? '0' : String(v);
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
@@ -145,8 +146,8 @@ function messageFor(e: ErrorObject, segments: ReadonlyArray<string | number>): s
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as JsonSchema);
-      if (allowed.length === 0) return `unknown key '${key}': ${typeof lastKey === 'string' ? lastKey : 'this'} takes no options`;
-      return `unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`;
+      if (allowed.length === 0) return `unknown key ${quote(key)}: ${typeof lastKey === 'string' ? lastKey : 'this'} takes no options`;
+      return `unknown key ${quote(key)}${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`;
     }
     default:
       break;
@@ -154,7 +155,7 @@ function messageFor(e: ErrorObject, segments: ReadonlyArray<string | number>): s
   if (custom !== undefined) return custom;
   switch (e.keyword) {
     case 'required':
-      return `missing required key '${String(params.missingProperty)}'`;
+      return `missing required key ${quote(String(params.missingProperty))}`;
     case 'type':
       return `must be ${typeWords(params.type)}, got ${show(e.data)}`;
     case 'minimum':
@@ -188,7 +189,7 @@ function messageFor(e: ErrorObject, segments: ReadonlyArray<string | number>): s
     case 'pattern':
       return `must match ${String(params.pattern)}, got ${show(e.data)}`;
     case 'dependencies':
-      return `'${String(params.property)}' needs '${String(params.missingProperty)}'`;
+      return `${quote(String(params.property))} needs ${quote(String(params.missingProperty))}`;
     case 'oneOf':
       return 'must match exactly one of the allowed forms';
     default:

@@ -1,4 +1,5 @@
 /** "Did you mean …?" for misspelt keys and values. */
+import { quote } from '../quote';
 
 /** Edit distance (insert, delete, substitute, swap of neighbours all cost 1). */
 export function editDistance(a: string, b: string): number {
@@ -41,5 +42,5 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
 /** " (did you mean 'x'?)" or "". */
 export function didYouMean(input: string, candidates: readonly string[]): string {
   const match = closestMatch(input, candidates);
-  return match === undefined ? '' : ` (did you mean '${match}'?)`;
+  return match === undefined ? '' : ` (did you mean ${quote(match)}?)`;
 }

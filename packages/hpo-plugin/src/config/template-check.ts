@@ -9,7 +9,7 @@ import { defaultParams, fromUnit } from '@nx-hpo/optimizers';
 import type { ParamSpec, ParamValue, Params, Space } from '@nx-hpo/optimizers';
 import { substitute, type TemplateString } from './placeholders';
 import { checkAgainstSchema, rankProblems, show, type SchemaProblem } from './schema-check';
-import { checkTrainingRules, type LineOf } from './training-check';
+import { checkCrossKeyRules, type LineOf } from './training-check';
 import type { Task } from './types';
 import { formatPath, type ConfigPath } from './yaml-source';
 
@@ -72,11 +72,11 @@ export function checkTemplateValues(
   const task = (root.data as { task: Task }).task;
   // The rules between training keys, first as written: a problem between two literal values is
   // reported plainly, not as the outcome of some parameter's value.
-  const literal = checkTrainingRules(root.training, task, lineOf);
+  const literal = checkCrossKeyRules(root, task, lineOf);
   if (literal) return literal;
   const firstProblem = (params: Params): SchemaProblem | undefined => {
     const copy = { ...root, model: substitute(root.model, params), training: substitute(root.training, params) };
-    return rankProblems(checkAgainstSchema(copy), positionOf)[0] ?? checkTrainingRules(copy.training, task, lineOf);
+    return rankProblems(checkAgainstSchema(copy), positionOf)[0] ?? checkCrossKeyRules(copy, task, lineOf);
   };
   // Which parameter is to blame: the one written at the failing place, else the one being varied.
   const culpritAt = (problem: SchemaProblem, varied: string | undefined): string | undefined => {

@@ -3,13 +3,22 @@
  * parameters are known (`resolveTrial`); everything else is final after `loadTuneConfig`.
  */
 import type { PrunerSpec, AlgorithmName, Params, Space } from '@nx-hpo/optimizers';
+import type {
+  Activation,
+  Direction,
+  LayerType,
+  LossName,
+  MetricName,
+  OptimizerName,
+  Padding,
+  Scaling,
+  ScheduleName,
+  ScheduleStep,
+  Task,
+} from './enums';
 
 export type { AlgorithmName, Params, Space };
-
-export type Task = 'classification' | 'regression';
-export type Scaling = 'none' | 'minmax' | 'standard';
-export type Direction = 'minimize' | 'maximize';
-export type MetricName = 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss' | 'val_mae' | 'mae';
+export type { Activation, Direction, LayerType, LossName, MetricName, OptimizerName, Padding, Scaling, ScheduleName, ScheduleStep, Task };
 
 export interface DataConfig {
   /**
@@ -40,24 +49,6 @@ export interface DataConfig {
 
 export type Scalar = number | string | boolean | null;
 
-/** Activations tfjs-layers 4.22 can build by name (the schema's `definitions/activation`). */
-export type Activation =
-  | 'relu'
-  | 'relu6'
-  | 'elu'
-  | 'selu'
-  | 'tanh'
-  | 'sigmoid'
-  | 'hardSigmoid'
-  | 'softmax'
-  | 'softplus'
-  | 'softsign'
-  | 'linear'
-  | 'swish'
-  | 'mish'
-  | 'gelu'
-  | 'gelu_new';
-
 /** One integer, or [height, width]. */
 export type IntOrPair = number | [number, number];
 
@@ -80,7 +71,7 @@ export interface Conv2dLayer {
   filters: number;
   kernelSize: IntOrPair;
   strides?: IntOrPair;
-  padding?: 'valid' | 'same';
+  padding?: Padding;
   activation?: Activation;
 }
 export interface MaxPooling2dLayer {
@@ -101,8 +92,6 @@ export type LayerSpec =
   | { conv2d: Conv2dLayer }
   | { maxPooling2d: MaxPooling2dLayer };
 
-export type LayerType = 'dense' | 'dropout' | 'batchNormalization' | 'activation' | 'flatten' | 'reshape' | 'conv2d' | 'maxPooling2d';
-
 export interface LayersModelSpec {
   layers: LayerSpec[];
 }
@@ -114,19 +103,6 @@ export interface ModuleModelSpec {
 }
 
 export type ModelSpec = LayersModelSpec | ModuleModelSpec;
-
-export type OptimizerName =
-  | 'sgd'
-  | 'momentum'
-  | 'adam'
-  | 'adamax'
-  | 'rmsprop'
-  | 'adagrad'
-  | 'adadelta'
-  /** SGD with hypergradient descent on the learning rate (Baydin et al., 2018). */
-  | 'sgd-hd'
-  /** Adam with hypergradient descent on the learning rate (Baydin et al., 2018). */
-  | 'adam-hd';
 
 /** Unset fields take the defaults the schema describes (applied by the training layer). */
 export interface OptimizerSpec {
@@ -151,8 +127,6 @@ export interface OptimizerSpec {
   /** sgd-hd (default 0.001), adam-hd (default 1e-7): the hypergradient learning rate β. */
   hypergradientLr?: number;
 }
-
-export type ScheduleName = 'constant' | 'step' | 'exponential' | 'inverseTime' | 'cosine' | 'reduceOnPlateau';
 
 /** Linear warm-up in front of a schedule: the rate climbs to learningRate over `epochs` epochs, batch by batch. */
 export interface WarmupSpec {
@@ -182,7 +156,7 @@ export interface ScheduleSpec {
   /** cosine: the rate at the end of a cycle, as a fraction of learningRate (default 0). */
   minFactor?: number;
   /** exponential, inverseTime (default epoch), cosine (default batch): when the rate changes. */
-  per?: 'epoch' | 'batch';
+  per?: ScheduleStep;
   /** reduceOnPlateau: the metric watched (default val_loss). */
   metric?: MetricName;
   /** reduceOnPlateau: factor applied on a plateau (default 0.1). */
@@ -210,22 +184,6 @@ export interface EarlyStoppingSpec {
   /** Give back the best epoch's weights at the end (default true). */
   restoreBest?: boolean;
 }
-
-export type LossName =
-  | 'meanSquaredError'
-  | 'meanAbsoluteError'
-  | 'meanAbsolutePercentageError'
-  | 'meanSquaredLogarithmicError'
-  | 'squaredHinge'
-  | 'hinge'
-  | 'categoricalHinge'
-  | 'logcosh'
-  | 'categoricalCrossentropy'
-  | 'sparseCategoricalCrossentropy'
-  | 'binaryCrossentropy'
-  | 'kullbackLeiblerDivergence'
-  | 'poisson'
-  | 'cosineProximity';
 
 export interface TrainingSpec {
   epochs: number;

@@ -2,11 +2,12 @@
  * Reading tune.yaml into plain JSON while keeping the YAML nodes around, so that any config path
  * can later be turned into `file:line:col`. This is the only place that parses YAML.
  */
-import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { UserError } from '../errors';
+import { escapeText, MESSAGE_MAX, quote } from '../quote';
 import type { ConfigLocation } from './types';
+import { displayPath as displayFile } from '../display-path';
 
 export type ConfigPath = ReadonlyArray<string | number>;
 
@@ -45,19 +46,15 @@ export function parseYamlLoosely(text: string): unknown {
   }
 }
 
-/** The file as the user would name it: relative to cwd when it lies under it. */
-export function displayFile(absFile: string, cwd: string = process.cwd()): string {
-  const rel = path.relative(cwd, absFile);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absFile;
-}
+export { displayFile };
 
-/** `model.layers[0].dense.units` from ['model','layers',0,'dense','units']; odd keys are quoted. */
+/** `model.layers[0].dense.units` from ['model','layers',0,'dense','units']; odd keys are quoted (`space['my lr']`). */
 export function formatPath(segments: ConfigPath): string {
   let out = '';
   for (const seg of segments) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
+    else out += `[${quote(seg)}]`;
   }
   return out;
 }
@@ -77,7 +74,7 @@ function syntaxError(display: string, err: { message: string; linePos?: [{ line:
   // yaml's messages end with " at line L, column C:\n\n<excerpt>"; we print our own position.
   const first = (masked ? unmask(err.message) : err.message).split(/ at line \d+, column \d+/)[0] ?? err.message;
   const pos = err.linePos?.[0];
-  return new UserError(`invalid YAML: ${first.trim()}`, { file: display, line: pos?.line, col: pos?.col });
+  return new UserError(`invalid YAML: ${escapeText(first.trim(), MESSAGE_MAX)}`, { file: display, line: pos?.line, col: pos?.col });
 }
 
 /** Parses YAML text; throws UserError for syntax errors (with their position). */

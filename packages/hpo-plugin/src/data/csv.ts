@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../errors';
+import { displayPath as displayPathOf } from '../display-path';
+import { quote } from '../quote';
 
 export interface ReadCsvOptions {
   /** The first row holds column names. */
@@ -66,7 +67,7 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvTable {
   const file = options.displayPath ?? '<csv>';
   const delimiter = options.delimiter ?? sniffDelimiter(text);
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new UserError(`delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`, {
+    throw new UserError(`delimiter must be one character other than a quote or newline, got ${quote(delimiter)}`, {
       path: 'data.delimiter',
     });
   }
@@ -250,9 +251,4 @@ function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The path relative to the working directory when the file is inside it, else as given. */
-export function displayPathOf(file: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
+export { displayPathOf };

@@ -14,37 +14,17 @@ import type { DataConfig, ScaleKind, Task } from '../training/spec';
 import { decodeCsvBytes, displayPathOf, parseCsv, readCsvBytes, type CsvTable } from './csv';
 import { parseNumericCsv, parseNumericCsvFile, type NumericCsv } from './csv-numeric';
 import { dataFormat } from './source-key';
-import { encodeNumericClasses, loadDataModule, loadJsonl, loadParquet } from './sources';
+import { encodeClasses, encodeNumericClasses, resolveLabelColumn } from './labels';
+import type { DataShape, RawData } from './raw';
+import { loadDataModule, loadJsonl, loadParquet } from './sources';
+
+export type { DataShape, RawData } from './raw';
+export { encodeClasses, encodeNumericClasses, resolveLabelColumn } from './labels';
 import { applyScaler, fitScaler, scaleInPlace, type Scaler } from './scale';
 import { splitIndices, type IndexSplit } from './split';
+import { quote } from '../quote';
 
 export { applyScaler, fitScaler, type Scaler } from './scale';
-
-/** What every view of the data shares: its columns and what is predicted. */
-export interface DataShape {
-  task: Task;
-  featureNames: string[];
-  labelName: string;
-  numFeatures: number;
-  /** Class names in natural order (classification only); `y` holds indexes into it. */
-  classes?: string[];
-  /** Output width: the number of classes, or 1 for regression. */
-  numClasses: number;
-  /**
-   * The shape of one example when it is not a flat row (e.g. [28, 28, 1] for images, [steps,
-   * features] for sequences); its product is numFeatures. Absent: [numFeatures].
-   */
-  featureShape?: number[];
-}
-
-/** Every row of the file, parsed but neither split nor scaled. */
-export interface RawData extends DataShape {
-  n: number;
-  /** Row-major n × numFeatures. */
-  x: Float32Array;
-  /** Class index (classification) or target value (regression), one per row. */
-  y: Float32Array;
-}
 
 export interface Dataset extends DataShape {
   /** Row-major nTrain × numFeatures, scaled. */
@@ -393,7 +373,7 @@ function rawFromNumeric(fast: NumericCsv, cfg: DataConfig): RawData {
 function withClasses(raw: RawData, classes: string[], index: Float32Array, labelColumn: number, header: string[] | undefined): RawData {
   if (classes.length < 2) {
     throw new UserError(
-      `the label column ${describeColumn(labelColumn, header)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`,
+      `the label column ${describeColumn(labelColumn, header)} has a single class (${quote(classes[0]!)}): classification needs at least 2`,
       { path: 'data.label' },
     );
   }
@@ -443,61 +423,16 @@ function rawFromTable(table: CsvTable, cfg: DataConfig): RawData {
   return withClasses(raw, classes, index, labelColumn, table.header);
 }
 
-/** The 0-based label column, or a `data.label` UserError saying what exists. */
-export function resolveLabelColumn(label: number | string, numColumns: number, header: string[] | undefined): number {
-  const range = `0..${numColumns - 1}, or -${numColumns}..-1 from the end`;
-  if (typeof label === 'number') {
-    if (!Number.isInteger(label)) throw new UserError(`label must be a column index or name, got ${label}`, { path: 'data.label' });
-    const c = label < 0 ? numColumns + label : label;
-    if (c < 0 || c >= numColumns) {
-      throw new UserError(`label column ${label} does not exist: the data has ${numColumns} columns (${range})`, { path: 'data.label' });
-    }
-    return c;
-  }
-  if (!header) {
-    throw new UserError(
-      `label ${JSON.stringify(label)} is a column name but the data has no header: set data.header: true, or give a column index (${range})`,
-      { path: 'data.label' },
-    );
-  }
-  const c = header.indexOf(label);
-  if (c >= 0) return c;
-  const trimmed = header.findIndex((h) => h.trim().toLowerCase() === label.trim().toLowerCase());
-  const hint = trimmed >= 0 ? ` (did you mean ${JSON.stringify(header[trimmed])}?)` : '';
-  const shown = header.slice(0, 30).map((h) => JSON.stringify(h)).join(', ');
-  const more = header.length > 30 ? `, … (${header.length} in all)` : '';
-  throw new UserError(`no column named ${JSON.stringify(label)}${hint}; the columns are ${shown}${more}`, { path: 'data.label' });
-}
-
-/**
- * Class names in natural order and each row's class index. When every label is a number the
- * classes are those numbers (so `1` and `1.0` are one class), ordered numerically.
- */
-export function encodeClasses(labels: readonly string[]): { classes: string[]; index: Float32Array } {
-  const numeric = labels.every((l) => l !== '' && Number.isFinite(Number(l)));
-  const keys = numeric ? labels.map((l) => String(Number(l))) : labels;
-  const unique = [...new Set(keys)];
-  if (numeric) unique.sort((a, b) => Number(a) - Number(b));
-  else {
-    const collator = new Intl.Collator('en', { numeric: true });
-    unique.sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
-  }
-  const position = new Map(unique.map((c, i) => [c, i]));
-  const index = new Float32Array(keys.length);
-  keys.forEach((k, r) => (index[r] = position.get(k)!));
-  return { classes: unique, index };
-}
-
 function parseNumber(text: string, table: CsvTable, row: number, column: number, role: 'feature' | 'label'): number {
   const s = text.trim();
   const v = s === '' ? NaN : Number(s);
   if (Number.isFinite(v)) return v;
   const { line, col } = table.locate(row, column);
   const where = `${role === 'label' ? 'label ' : ''}column ${describeColumn(column, table.header)}`;
-  const message = s === '' ? `empty value in ${where}` : `value ${JSON.stringify(s)} in ${where} is not a number`;
+  const message = s === '' ? `empty value in ${where}` : `value ${quote(s)} in ${where} is not a number`;
   throw new UserError(role === 'label' ? `${message} (task: regression needs numeric labels)` : message, { file: table.file, line, col });
 }
 
 function describeColumn(column: number, header: string[] | undefined): string {
-  return header ? `${JSON.stringify(header[column])} (index ${column})` : `${column} (0-based index)`;
+  return header ? `${quote(header[column]!)} (index ${column})` : `${column} (0-based index)`;
 }

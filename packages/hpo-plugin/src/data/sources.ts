@@ -6,22 +6,13 @@
  */
 import { relative, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { quote } from '../quote';
 import type { DataConfig } from '../config/types';
 import { importModule } from '../training/model';
 import { decodeCsvBytes, displayPathOf, readCsvBytes } from './csv';
-import { encodeClasses, resolveLabelColumn, type RawData } from './dataset';
+import { encodeClasses, encodeNumericClasses, resolveLabelColumn } from './labels';
+import type { RawData } from './raw';
 import { declaredFiles } from './source-key';
-
-/** Class names and indexes of labels that are all finite numbers, without a string per row. */
-export function encodeNumericClasses(values: ArrayLike<number>): { classes: string[]; index: Float32Array } {
-  const seen = new Map<number, number>();
-  for (let r = 0; r < values.length; r++) if (!seen.has(values[r]!)) seen.set(values[r]!, 0);
-  const unique = [...seen.keys()].sort((a, b) => a - b);
-  unique.forEach((v, i) => seen.set(v, i));
-  const index = new Float32Array(values.length);
-  for (let r = 0; r < values.length; r++) index[r] = seen.get(values[r]!)!;
-  return { classes: unique.map((v) => String(v)), index };
-}
 
 /** Sets the label (classes for classification, values for regression) on `raw`; `where` locates errors. */
 function setLabels(raw: RawData, labels: ArrayLike<unknown>, where: { path: string } | { file: string }): RawData {
@@ -35,13 +26,13 @@ function setLabels(raw: RawData, labels: ArrayLike<unknown>, where: { path: stri
     numbers[r] = x;
   }
   if (raw.task === 'regression') {
-    if (!numeric) throw new UserError(`task: regression needs numeric labels, but the label ${JSON.stringify(raw.labelName)} holds non-numbers`, where);
+    if (!numeric) throw new UserError(`task: regression needs numeric labels, but the label ${quote(String(raw.labelName))} holds non-numbers`, where);
     raw.y = Float32Array.from(numbers);
     return raw;
   }
   const { classes, index } = numeric ? encodeNumericClasses(numbers) : encodeClasses(Array.from(labels, (l) => String(l).trim()));
   if (classes.length < 2) {
-    throw new UserError(`the label ${JSON.stringify(raw.labelName)} has a single class (${JSON.stringify(classes[0])}): classification needs at least 2`, {
+    throw new UserError(`the label ${quote(String(raw.labelName))} has a single class (${quote(String(classes[0]))}): classification needs at least 2`, {
       path: 'data.label',
     });
   }
@@ -80,7 +71,7 @@ export function loadJsonl(cfg: DataConfig): RawData {
         throw new UserError(`not valid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, { file, line, col: pos ? Number(pos[1]) + 1 : 1 });
       }
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        throw new UserError(`each line must be a JSON object of column: value, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`, { file, line, col: 1 });
+        throw new UserError(`each line must be a JSON object of column: value, got ${Array.isArray(value) ? 'an array' : quote(JSON.stringify(value))}`, { file, line, col: 1 });
       }
       lines.push({ line, value: value as Record<string, unknown> });
     }
@@ -102,8 +93,8 @@ export function loadJsonl(cfg: DataConfig): RawData {
     if (keys.length !== columns.length || keys.some((k) => !(k in lines[0]!.value))) {
       const missing = columns.find((c) => !(c in value));
       const extra = keys.find((k) => !columns.includes(k));
-      const what = missing !== undefined ? `has no ${JSON.stringify(missing)}` : `has ${JSON.stringify(extra)}, which the first line does not`;
-      throw new UserError(`this line ${what}: every line needs the first line's keys (${columns.map((c) => JSON.stringify(c)).join(', ')})`, {
+      const what = missing !== undefined ? `has no ${quote(String(missing))}` : `has ${quote(String(extra))}, which the first line does not`;
+      throw new UserError(`this line ${what}: every line needs the first line's keys (${columns.map((c) => quote(String(c))).join(', ')})`, {
         file,
         line,
         col: extra !== undefined ? colOf(extra) : 1,
@@ -113,13 +104,13 @@ export function loadJsonl(cfg: DataConfig): RawData {
       const key = features[k]!;
       const v = value[key];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new UserError(`value ${JSON.stringify(v)} of ${JSON.stringify(key)} is not a number`, { file, line, col: colOf(key) });
+        throw new UserError(`value ${quote(String(v))} of ${quote(String(key))} is not a number`, { file, line, col: colOf(key) });
       }
       raw.x[r * f + k] = v;
     }
     const label = value[labelName];
     if (label === null || typeof label === 'object') {
-      throw new UserError(`the label ${JSON.stringify(labelName)} must be a number or a string, got ${JSON.stringify(label)}`, { file, line, col: colOf(labelName) });
+      throw new UserError(`the label ${quote(String(labelName))} must be a number or a string, got ${quote(String(label))}`, { file, line, col: colOf(labelName) });
     }
     labels.push(label);
   });
@@ -170,7 +161,7 @@ export async function loadParquet(cfg: DataConfig): Promise<RawData> {
           }
           const x = typeof v === 'bigint' ? Number(v) : v;
           if (typeof x !== 'number' || !Number.isFinite(x)) {
-            throw new UserError(`value ${x === null || x === undefined ? 'null' : JSON.stringify(String(x))} of column ${JSON.stringify(columnName)} at row ${r + 1} is not a number`, { file });
+            throw new UserError(`value ${x === null || x === undefined ? 'null' : quote(String(x))} of column ${quote(String(columnName))} at row ${r + 1} is not a number`, { file });
           }
           raw.x[r * f + k] = x;
         }
@@ -181,7 +172,7 @@ export async function loadParquet(cfg: DataConfig): Promise<RawData> {
     throw new UserError(`cannot read Parquet file: ${(e as Error).message}`, { file });
   }
   for (let r = 0; r < n; r++) {
-    if (labels[r] === null || labels[r] === undefined) throw new UserError(`the label ${JSON.stringify(labelName)} is missing at row ${r + 1}`, { file });
+    if (labels[r] === null || labels[r] === undefined) throw new UserError(`the label ${quote(String(labelName))} is missing at row ${r + 1}`, { file });
   }
   return setLabels(raw, labels, { file });
 }

@@ -7,6 +7,7 @@
  * two can never collide. The cache is an accelerator, never a dependency: an unreachable server
  * gives one warning and the sweep goes on with the local store; a read-only token only reads.
  */
+import type { Warn } from '../warnings';
 import type { TrialStore } from './trial-store';
 
 export interface RemoteCacheConfig {
@@ -34,7 +35,7 @@ export class RemoteTrialCache {
 
   constructor(
     private readonly config: RemoteCacheConfig,
-    private readonly warn: (message: string) => void,
+    private readonly warn: Warn,
   ) {}
 
   private endpoint(key: string): string {
@@ -63,9 +64,13 @@ export class RemoteTrialCache {
         this.warn(`remote cache refused to read (HTTP ${res.status}): check NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN; continuing with the local store only`);
         return false;
       }
-      if (!res.ok) return false;
+      if (!res.ok) {
+        this.warn(`remote cache answered HTTP ${res.status} to a read; those trials are trained here instead`, `remote-pull-${res.status}`);
+        return false;
+      }
       const ok = store.importBundle(key, Buffer.from(await res.arrayBuffer()));
       if (ok) this.pulled++;
+      else this.warn('remote cache sent a trial entry that does not verify; it is ignored and trained here', 'remote-damaged');
       return ok;
     } catch (e) {
       this.unreachable(e);
@@ -91,6 +96,9 @@ export class RemoteTrialCache {
           this.readOnly = true;
         } else if (res.ok || res.status === 409) {
           this.pushed++; // 409: someone uploaded the same entry first
+        } else {
+          const why = res.status === 413 ? 'the entry is larger than the server accepts' : 'the server refused it';
+          this.warn(`remote cache answered HTTP ${res.status} to an upload (${why}); such trials stay in the local store only`, `remote-push-${res.status}`);
         }
       } catch (e) {
         this.unreachable(e);

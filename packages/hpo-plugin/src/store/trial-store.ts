@@ -9,6 +9,7 @@
  * entry; a damaged one (truncated, bad checksum, other format version) is reported once and ignored.
  */
 import type { ToolVersions } from './versions';
+import { describeError, type Warn } from '../warnings';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,15 +59,11 @@ export class TrialStore {
 
   constructor(
     readonly root: string,
-    private readonly warn: (message: string) => void = () => {},
+    private readonly warn: Warn = () => {},
   ) {}
 
   entryDir(key: string): string {
     return join(this.root, 'trials', key.slice(0, 2), key);
-  }
-
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
   }
 
   /** The complete, verified entry for `key`, or undefined (absent or damaged). */
@@ -166,10 +163,12 @@ export class TrialStore {
       mkdirSync(join(dest, '..'), { recursive: true });
       if (!existsSync(dest)) renameSync(tmp, dest);
       return this.get(key) !== undefined;
-    } catch {
+    } catch (e) {
+      // A bundle that does not parse is the sender's problem; failing to write it is ours (ENOSPC, EACCES).
+      if (!(e instanceof SyntaxError)) this.warn(`store: could not import a trial from the remote cache (${describeError(e)}); it will be trained here`, 'store-import');
       return false;
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      removeQuietly(tmp);
     }
   }
 
@@ -244,6 +243,15 @@ function artifactsFrom(files: Map<string, Buffer>): ModelArtifacts | undefined {
   const copy = new Uint8Array(weights.byteLength);
   copy.set(weights);
   return { modelJson: JSON.parse(modelJson.toString('utf8')), weights: copy.buffer };
+}
+
+/** Removes a temporary folder; one that could not even be created is no error. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // ENOTDIR/EACCES: nothing of ours is there
+  }
 }
 
 /** Written and flushed before the rename, so a renamed entry is whole even after a power loss. */

@@ -8,7 +8,14 @@
  *   3. the earlier trial (smaller id).
  */
 import { lossOf, type Direction } from '@nx-hpo/optimizers';
-import type { TrialRecord } from './outputs';
+
+/** What ranking needs of a trial record (outputs.ts's Ranked has all of it). */
+export interface Ranked {
+  id: number;
+  state: string;
+  value?: number;
+  metrics?: Record<string, number>;
+}
 
 export interface Objective {
   metric: string;
@@ -35,7 +42,7 @@ function lossOrWorst(value: number | undefined, direction: Direction): number {
 }
 
 /** Negative when complete trial `a` is better than `b` under the tie-break rule above. */
-export function compareComplete(a: TrialRecord, b: TrialRecord, objective: Objective): number {
+export function compareComplete(a: Ranked, b: Ranked, objective: Objective): number {
   const primary = lossOrWorst(a.value, objective.direction) - lossOrWorst(b.value, objective.direction);
   if (primary !== 0 && !Number.isNaN(primary)) return primary;
   const companion = companionOf(objective.metric);
@@ -50,16 +57,16 @@ export function compareComplete(a: TrialRecord, b: TrialRecord, objective: Objec
 export interface TieBreak {
   /** Every complete trial with the best value, best first. */
   trials: number[];
-  /** What decided: the companion metric, or the trial id when that tied too. */
+  /** What put the best ahead of the runner-up: the companion metric, or the trial id when that tied too. */
   by: string;
 }
 
 /** The tie the best trial won, or undefined when its value is unique. */
-export function tieBreakOf(best: TrialRecord, records: readonly TrialRecord[], objective: Objective): TieBreak | undefined {
+export function tieBreakOf(best: Ranked, records: readonly Ranked[], objective: Objective): TieBreak | undefined {
   const tied = records.filter((r) => r.state === 'complete' && r.value === best.value).sort((a, b) => compareComplete(a, b, objective));
   if (tied.length < 2) return undefined;
   const companion = companionOf(objective.metric);
-  const [first, second] = tied as [TrialRecord, TrialRecord];
+  const [first, second] = tied as [Ranked, Ranked];
   const companionDecided =
     companion !== undefined &&
     lossOrWorst(first.metrics?.[companion.metric], companion.direction) !== lossOrWorst(second.metrics?.[companion.metric], companion.direction);

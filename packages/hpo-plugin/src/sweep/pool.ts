@@ -19,7 +19,10 @@ function workerSetup(): { filename: string; execArgv?: string[] } {
 export class TrialPool {
   private readonly pool: Piscina;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    onError: (e: unknown) => void = () => {},
+  ) {
     const { filename, execArgv } = workerSetup();
     this.pool = new Piscina({
       filename,
@@ -31,7 +34,7 @@ export class TrialPool {
     });
     // A thread's own error (e.g. its module failed to load) also rejects the task it was running,
     // which records the trial failed; unhandled, the event would take the whole process down.
-    this.pool.on('error', () => {});
+    this.pool.on('error', onError);
   }
 
   run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {

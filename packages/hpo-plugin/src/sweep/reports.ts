@@ -17,14 +17,17 @@ interface Report {
   value: number;
 }
 
-/** Worker side: reports `value` at `step` and returns the main thread's decision (true = stop). */
-export function reportAndAsk(channel: ReportChannel, step: number, value: number, timeoutMs = 60_000): boolean {
+/**
+ * Worker side: reports `value` at `step` and returns the main thread's decision: 'stop', 'go on',
+ * or 'timed-out' (no answer in time: the trial goes on, and the sweep warns that it did).
+ */
+export function reportAndAsk(channel: ReportChannel, step: number, value: number, timeoutMs = 60_000): 'stop' | 'go on' | 'timed-out' {
   const flag = new Int32Array(channel.flag);
   const answered = Atomics.load(flag, 0);
   channel.port.postMessage({ step, value } satisfies Report);
-  // Blocks this training thread only; a main thread that never answers just means "go on".
-  if (Atomics.wait(flag, 0, answered, timeoutMs) === 'timed-out') return false;
-  return Atomics.load(flag, 1) === 1;
+  // Blocks this training thread only.
+  if (Atomics.wait(flag, 0, answered, timeoutMs) === 'timed-out') return 'timed-out';
+  return Atomics.load(flag, 1) === 1 ? 'stop' : 'go on';
 }
 
 /** Main side: one channel per running trial; `decide` tells the study and answers. */

@@ -16,11 +16,12 @@ import { createStudy, type Study } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
 import { displayFile } from '../config/yaml-source';
 import { UserError } from '../errors';
+import { describeError, Warnings, type Warn } from '../warnings';
 import { StudyJournal, type JournalOp } from '../store/journal';
 import type { RemoteTrialCache } from '../store/remote-cache';
 import type { StoreEntry, StoredTrial, TrialStore } from '../store/trial-store';
 import { deserializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
-import type { EpochLog } from '../training/train';
+import type { EpochLog } from '../training/epoch-log';
 import { toolVersions } from '../store/versions';
 import { expectedBackend, type BackendRequest } from '../training/backend-choice';
 import type { ModelArtifacts } from '../training/save';
@@ -61,6 +62,8 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Train only this deterministic share of a static sweep. */
   shard?: Shard;
+  /** Says a warning once per kind (default: once per message, through `log`). */
+  warn?: Warn;
   /**
    * Paths in the outputs and the log are shown relative to this folder (the workspace root; default
    * the working directory), so the same trials give the same files and lines on any machine.
@@ -131,6 +134,7 @@ class Sweep {
   /** The sweep's prepared data (opts.dataset), shared with every worker; `datasetId` names it there. */
   private dataset: Dataset | undefined;
   private readonly datasetId = randomUUID();
+  private readonly warn: Warn;
   private readonly abort = new AbortController();
   private readonly started = Date.now();
   private study: Study;
@@ -148,7 +152,6 @@ class Sweep {
   private trained = 0;
   private reused = 0;
   private probed: Promise<void> | undefined;
-  private warnedBackend = false;
 
   constructor(private readonly opts: SweepOptions) {
     this.config = opts.config;
@@ -158,6 +161,7 @@ class Sweep {
     this.study = this.newStudy();
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
+    this.warn = opts.warn ?? new Warnings(opts.log).warn;
     this.poolSize = Math.max(1, Math.min(opts.parallelism, this.total));
   }
 
@@ -275,8 +279,13 @@ class Sweep {
   private keep(trial: StoredTrial, lineage: string | undefined, model?: ModelArtifacts, checkpoint?: SerializedCheckpoint): void {
     const { store, remote } = this.opts;
     if (!store) return;
-    store.put(trial, model, checkpoint);
-    if (lineage && checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    try {
+      store.put(trial, model, checkpoint);
+      if (lineage && checkpoint && trial.history) store.addToLineage(lineage, trial.key, trial.history.length);
+    } catch (e) {
+      this.warn(`store: could not keep a trial (${describeError(e)}); its result is in this run's outputs but will be trained again next time`, 'store-write');
+      return;
+    }
     remote?.push(trial.key, store);
   }
 
@@ -359,9 +368,11 @@ class Sweep {
       this.tell({ ...base, state: 'failed', durationMs: wallMs, error, epochs: 0, curve: [] }, () => undefined);
       return;
     }
-    if (outcome.backend !== this.backend && !this.warnedBackend) {
-      this.warnedBackend = true;
-      this.opts.log(`warning: trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`);
+    if (outcome.backend !== this.backend) {
+      this.warn(`trials ran on '${outcome.backend}', not the expected '${this.backend}'; they are not stored`, 'backend');
+    }
+    if (outcome.pruneTimeouts > 0) {
+      this.warn('a pruning decision did not come within 60 s; the trial trained on (pruners may stop fewer trials than they would)', 'prune-timeout');
     }
     const state = outcome.pruned ? 'pruned' : 'complete';
     const history = outcome.history as unknown as Array<Record<string, number>>;
@@ -391,7 +402,9 @@ class Sweep {
   private probe(): Promise<void> {
     this.probed ??= (async () => {
       this.dataset = await this.opts.dataset?.();
-      this.pool = new TrialPool(this.poolSize);
+      this.pool = new TrialPool(this.poolSize, (e) =>
+        this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+      );
       const r = await this.pool.probe({
         configFile: this.config.file,
         backend: this.opts.backend,

@@ -45,6 +45,8 @@ export type TrialTaskResult =
       value: number;
       /** The epoch training continued from (0: from scratch). */
       resumedFrom: number;
+      /** Epochs whose pruning decision did not come in time (the trial went on). */
+      pruneTimeouts: number;
       checkpoint?: SerializedCheckpoint;
     } & Omit<TrialRun, 'value' | 'checkpoint'>)
   /** A user-caused error (bad model for the data, …), as its one `file:line:col: …` line. */
@@ -109,7 +111,14 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
     config = prepared.config;
     const trialConfig = prepared.config;
     const reports = task.reports;
-    const shouldStop = reports ? (epoch: number, v: number) => reportAndAsk(reports, epoch, v) : undefined;
+    let pruneTimeouts = 0;
+    const shouldStop = reports
+      ? (epoch: number, v: number) => {
+          const decision = reportAndAsk(reports, epoch, v);
+          if (decision === 'timed-out') pruneTimeouts++;
+          return decision === 'stop';
+        }
+      : undefined;
     let resumeFrom = task.resumeFrom ? deserializeCheckpoint(task.resumeFrom) : undefined;
     const train = () =>
       runTrial({ config: trialConfig, dataset, params: task.params, seed: task.seed, backend, shouldStop, resumeFrom, checkpoint: task.checkpoint });
@@ -131,6 +140,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
       ...run,
       value,
       resumedFrom: resumeFrom?.epoch ?? 0,
+      pruneTimeouts,
       ...(kept ? { checkpoint: kept } : {}),
       backend: backend.backend,
       durationMs: Date.now() - started,

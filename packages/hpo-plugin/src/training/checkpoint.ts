@@ -9,9 +9,8 @@
  * overwritten), the shuffling order from (seed, epoch), the dropout masks from (seed, epoch, batch),
  * and scheduled learning rates from the global step.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Params } from '@nx-hpo/optimizers';
+import { canonicalJson } from '../store/canonical';
 import type { Dataset } from '../data/dataset';
 import type { EarlyStoppingState } from './early-stopping';
 import type { LrControlState } from './lr-control';
@@ -19,7 +18,7 @@ import type { OptimizerState } from './optimizer-state';
 import { dependsOnEpochs } from './schedule';
 import type { ModelSpec, TrainingSpec } from './spec';
 import type { PackedTensorSpec, TensorPack } from './tensor-pack';
-import type { EpochLog } from './train';
+import type { EpochLog } from './epoch-log';
 
 export const CHECKPOINT_FORMAT = 'nx-hpo-training-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -78,19 +77,12 @@ export function checkpointMismatch(checkpoint: TrainingCheckpoint, fit: Checkpoi
     return `not a version ${CHECKPOINT_VERSION} training checkpoint`;
   }
   for (const key of Object.keys(fit) as Array<keyof CheckpointFit>) {
-    if (canonical(checkpoint.fit[key]) !== canonical(fit[key])) {
+    if (canonicalJson(checkpoint.fit[key]) !== canonicalJson(fit[key])) {
       const what = key === 'training' && (checkpoint.fit.training.epochs ?? fit.training.epochs) !== undefined ? 'training (its epochs set the schedule)' : key;
-      return `the checkpoint was trained with another ${what}: ${canonical(checkpoint.fit[key])} ≠ ${canonical(fit[key])}`;
+      return `the checkpoint was trained with another ${what}: ${canonicalJson(checkpoint.fit[key])} ≠ ${canonicalJson(fit[key])}`;
     }
   }
   return undefined;
-}
-
-/** JSON with sorted keys and without undefined fields, so equal values give equal text. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
 }
 
 /** A TensorPack in serialised form: its slice of the one data buffer. */
@@ -133,24 +125,6 @@ export function deserializeCheckpoint(serialized: SerializedCheckpoint): Trainin
   if (json['format'] !== CHECKPOINT_FORMAT) throw new Error('not a training checkpoint');
   if (json['version'] !== CHECKPOINT_VERSION) throw new Error(`training checkpoint version ${String(json['version'])}; this reads version ${CHECKPOINT_VERSION}`);
   return decode(json, data) as TrainingCheckpoint;
-}
-
-export const CHECKPOINT_JSON = 'checkpoint.json';
-export const CHECKPOINT_BIN = 'checkpoint.bin';
-
-/** Writes `checkpoint.json` and `checkpoint.bin` into `dir` (created if needed). */
-export function writeCheckpoint(dir: string, checkpoint: TrainingCheckpoint): void {
-  const { json, data } = serializeCheckpoint(checkpoint);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, CHECKPOINT_BIN), new Uint8Array(data));
-  writeFileSync(join(dir, CHECKPOINT_JSON), JSON.stringify(json));
-}
-
-export function readCheckpoint(dir: string): TrainingCheckpoint {
-  const json = JSON.parse(readFileSync(join(dir, CHECKPOINT_JSON), 'utf8')) as Record<string, unknown>;
-  const bytes = readFileSync(join(dir, CHECKPOINT_BIN));
-  const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return deserializeCheckpoint({ json, data });
 }
 
 const NUMBER_KEY = '$number';

@@ -2,13 +2,14 @@
  * Early stopping inside a trial, as pure bookkeeping: which epoch is best so far and whether
  * training should stop. The trainer keeps the best epoch's weights (train.ts).
  */
+import type { Direction } from '../config/enums';
 import { UserError } from '../errors';
 import { isImprovement } from './schedule';
 import type { EarlyStoppingSpec } from './spec';
 
 export interface EarlyStoppingOptions {
   metric: string;
-  direction: 'minimize' | 'maximize';
+  direction: Direction;
   patience: number;
   minDelta: number;
   restoreBest: boolean;

@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mixSeed, type Params } from '@nx-hpo/optimizers';
+import { ACTIVATIONS, LAYER_KINDS, type Activation, type LayerType as LayerKind, type Padding } from '../config/enums';
 import { UserError } from '../errors';
 import type { LayerSpec, ModelSpec, Task } from './spec';
 import type { Layer, LayersModel, Tf } from './tf';
+import { escapeText, MESSAGE_MAX, quote } from '../quote';
 
 export interface BuildContext {
   /** Shape of one example, e.g. `[64]`. */
@@ -46,15 +48,8 @@ export function layerSeed(seed: number, layerIndex: number, stream: number): num
   return mixSeed(seed, layerIndex, stream) || 1;
 }
 
-export const ACTIVATIONS = [
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'tanh', 'sigmoid', 'hardSigmoid', 'softplus', 'softsign', 'softmax', 'swish', 'mish', 'gelu', 'gelu_new',
-] as const;
-type Activation = (typeof ACTIVATIONS)[number];
-/** Keras spellings users bring along. */
-const ACTIVATION_ALIASES: Record<string, Activation> = { hard_sigmoid: 'hardSigmoid', silu: 'swish', gelu_approximate: 'gelu_new' };
-
-export const LAYER_KINDS = ['dense', 'dropout', 'batchNormalization', 'activation', 'flatten', 'reshape', 'conv2d', 'maxPooling2d'] as const;
-type LayerKind = (typeof LAYER_KINDS)[number];
+/** Keras spellings, for specs built in code (tune.yaml takes the names of ACTIVATIONS only). */
+const ACTIVATION_ALIASES: Readonly<Record<string, Activation>> = { hard_sigmoid: 'hardSigmoid', silu: 'swish', gelu_approximate: 'gelu_new' };
 
 export async function buildModel(tf: Tf, spec: ModelSpec, ctx: BuildContext): Promise<LayersModel> {
   if ('layers' in spec) {
@@ -104,7 +99,7 @@ function layerKind(layer: LayerSpec, path: string): [LayerKind, Record<string, u
   const known = LAYER_KINDS.join(', ');
   if (keys.length !== 1) throw new UserError(`a layer is an object with exactly one key (the layer type: ${known})`, { path });
   const kind = keys[0]!;
-  if (!(LAYER_KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown layer type ${JSON.stringify(kind)}: use one of ${known}`, { path });
+  if (!(LAYER_KINDS as readonly string[]).includes(kind)) throw new UserError(`unknown layer type ${quote(kind)}: use one of ${known}`, { path });
   const cfg = (layer as Record<string, unknown>)[kind] ?? {};
   if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new UserError(`the ${kind} layer's options must be a mapping`, { path: `${path}.${kind}` });
   return [kind as LayerKind, cfg as Record<string, unknown>];
@@ -157,7 +152,7 @@ function makeLayer(
         filters: cfg['filters'] as number,
         kernelSize: cfg['kernelSize'] as number | number[],
         ...(cfg['strides'] !== undefined ? { strides: cfg['strides'] as number | number[] } : {}),
-        ...(cfg['padding'] !== undefined ? { padding: cfg['padding'] as 'valid' | 'same' } : {}),
+        ...(cfg['padding'] !== undefined ? { padding: cfg['padding'] as Padding } : {}),
         ...activation(),
         kernelInitializer: kernelInitializer(),
       });
@@ -193,7 +188,7 @@ export function normaliseActivation(name: unknown, path: string): Activation {
     const alias = ACTIVATION_ALIASES[name];
     if (alias) return alias;
   }
-  throw new UserError(`unknown activation ${JSON.stringify(name)}: use one of ${ACTIVATIONS.join(', ')}`, { path });
+  throw new UserError(`unknown activation ${quote(String(name))}: use one of ${ACTIVATIONS.join(', ')}`, { path });
 }
 
 /** The activation that ends a layers list, if the last layer sets one. */
@@ -243,7 +238,7 @@ async function buildFromModule(tf: Tf, file: string, options: Record<string, unk
     model = await build(ctx.params, { inputShape: ctx.inputShape, numClasses: ctx.numClasses, task: ctx.task, seed: ctx.seed, tf, options });
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`build() in ${file} failed: ${(e as Error)?.message ?? String(e)}`, { path: 'model.module' });
+    throw new UserError(`build() in ${file} failed: ${escapeText((e as Error)?.message ?? String(e), MESSAGE_MAX)}`, { path: 'model.module' });
   }
   const m = model as Partial<LayersModel> | null;
   if (!m || typeof m.fit !== 'function' || typeof m.predict !== 'function' || !Array.isArray(m.outputs)) {

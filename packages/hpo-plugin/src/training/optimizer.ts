@@ -2,10 +2,12 @@
  * Optimizer specs → tf.train optimizers. Each optimizer is one entry of `OPTIMIZERS` (its
  * defaults, its checks, its constructor), so adding one is adding an entry.
  */
+import { SELF_ADAPTING } from '../config/enums';
 import { UserError } from '../errors';
 import type { OptimizerName, OptimizerSpec } from './spec';
 import { hypergradientOptimizers } from './hypergradient';
 import type { Optimizer, Tf } from './tf';
+import { quote } from '../quote';
 
 export interface OptimizerEntry {
   /** Builds the optimizer; the spec has been checked already. */
@@ -81,7 +83,7 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerEntry> = {
 
 /** Whether the optimizer adapts its learning rate itself (and so takes no schedule). */
 export function adaptsLearningRate(name: string): boolean {
-  return name === 'sgd-hd' || name === 'adam-hd';
+  return SELF_ADAPTING[name as OptimizerName] !== undefined;
 }
 
 /** The optimizer's current learning rate, or NaN when it keeps none as a number. */
@@ -106,7 +108,7 @@ export function setLearningRate(optimizer: Optimizer, lr: number): void {
 export function createOptimizer(tf: Tf, spec: OptimizerSpec): Optimizer {
   const entry = (OPTIMIZERS as Partial<Record<string, OptimizerEntry>>)[spec.name];
   if (!entry) {
-    throw new UserError(`unknown optimizer ${JSON.stringify(spec.name)}: use one of ${Object.keys(OPTIMIZERS).join(', ')}`, {
+    throw new UserError(`unknown optimizer ${quote(String(spec.name))}: use one of ${Object.keys(OPTIMIZERS).join(', ')}`, {
       path: 'training.optimizer.name',
     });
   }

@@ -7,8 +7,10 @@
  * reduceOnPlateau depends on the metrics, not only on time: its state changes through
  * `observePlateau`, one epoch at a time; `scheduleLr` gives its rate before any reduction.
  */
+import { SCHEDULE_NAMES, type Direction } from '../config/enums';
 import { UserError } from '../errors';
 import type { ScheduleSpec } from './spec';
+import { quote } from '../quote';
 
 /** The learning rate of one step. */
 export type LrSchedule = (step: number) => number;
@@ -130,8 +132,11 @@ function main(spec: ScheduleSpec, lr: number, clock: ScheduleClock): (t: number)
       };
       return (t) => cosineLr(lr, t, o);
     }
-    default:
-      throw new Error(`scheduleLr: unknown schedule ${JSON.stringify((spec as { name: unknown }).name)}`);
+    default: {
+      // Every schedule name has a case: a new one in SCHEDULE_NAMES does not compile without it.
+      const unknown: never = spec.name;
+      throw new Error(`scheduleLr: unknown schedule ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
@@ -147,7 +152,7 @@ export interface PlateauState {
 }
 
 export interface PlateauOptions {
-  direction: 'minimize' | 'maximize';
+  direction: Direction;
   factor: number;
   patience: number;
   minDelta: number;
@@ -160,7 +165,7 @@ export function startPlateau(lr: number): PlateauState {
 }
 
 /** Whether `value` beats `best` by more than `minDelta` in the given direction (anything beats NaN). */
-export function isImprovement(value: number, best: number, direction: 'minimize' | 'maximize', minDelta: number): boolean {
+export function isImprovement(value: number, best: number, direction: Direction, minDelta: number): boolean {
   if (Number.isNaN(best)) return true;
   return direction === 'minimize' ? value < best - minDelta : value > best + minDelta;
 }
@@ -200,9 +205,8 @@ export function checkSchedule(spec: ScheduleSpec, epochs: number): void {
   const need = (ok: boolean, key: string, what: string): void => {
     if (!ok) throw new UserError(`${what}, got ${JSON.stringify((spec as unknown as Record<string, unknown>)[key.split('.')[0]!])}`, { path: at(key) });
   };
-  const names = ['constant', 'step', 'exponential', 'inverseTime', 'cosine', 'reduceOnPlateau'];
-  if (!names.includes(spec.name)) {
-    throw new UserError(`unknown schedule ${JSON.stringify(spec.name)}: use one of ${names.join(', ')}`, { path: at('name') });
+  if (!(SCHEDULE_NAMES as readonly string[]).includes(spec.name)) {
+    throw new UserError(`unknown schedule ${quote(String(spec.name))}: use one of ${SCHEDULE_NAMES.join(', ')}`, { path: at('name') });
   }
   const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const wholeAtLeast = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;

@@ -15,6 +15,8 @@
 import { Rng, mixSeed, type Params } from '@nx-hpo/optimizers';
 import type { Dataset } from '../data/dataset';
 import { UserError } from '../errors';
+import { DEFAULT_LOSS, LOSSES, LOSS_TASK, type LossName } from '../config/enums';
+import { quote } from '../quote';
 import { checkpointFit, checkpointMismatch, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type TrainingCheckpoint } from './checkpoint';
 import { EARLY_STOPPING_START, earlyStoppingOptions, observeEpoch, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping';
 import { ADAM_HD_CLASS, SGD_HD_CLASS } from './hypergradient';
@@ -25,31 +27,10 @@ import { captureOptimizerState, restoreOptimizerState } from './optimizer-state'
 import { checkSchedule } from './schedule';
 import type { ModelSpec, Task, TrainingSpec } from './spec';
 import { packTensors, unpackTensors, type TensorPack } from './tensor-pack';
+import type { EpochLog } from './epoch-log';
 import type { LayersModel, Tensor, Tf } from './tf';
 
-export interface EpochLog {
-  /** 1-based. */
-  epoch: number;
-  loss: number;
-  /** NaN when the dataset has no validation rows (training on everything). */
-  val_loss: number;
-  /** Classification. */
-  accuracy?: number;
-  val_accuracy?: number;
-  /** Regression. */
-  mae?: number;
-  val_mae?: number;
-  /**
-   * The learning rate the epoch's last batch trained with: the optimizer's, as a schedule sets it
-   * or sgd-hd / adam-hd adapt it.
-   */
-  lr: number;
-  durationMs: number;
-  /** With early stopping: the best epoch so far by its metric (whose weights are restored at the end). */
-  bestEpoch?: number;
-  /** 1 on the epoch where early stopping ended training before training.epochs. */
-  earlyStopped?: number;
-}
+export type { EpochLog } from './epoch-log';
 
 export interface TrainOptions {
   tf: Tf;
@@ -91,25 +72,36 @@ export interface TrainResult {
 type LabelEncoding = 'index' | 'onehot' | 'value';
 
 interface LossInfo {
-  name: string;
+  name: LossName;
   task: Task;
   labels: LabelEncoding;
 }
 
-/** The tfjs losses that fit each task and how they want the labels. */
-const LOSSES: LossInfo[] = [
-  { name: 'sparseCategoricalCrossentropy', task: 'classification', labels: 'index' },
-  { name: 'categoricalCrossentropy', task: 'classification', labels: 'onehot' },
-  { name: 'categoricalHinge', task: 'classification', labels: 'onehot' },
-  { name: 'kullbackLeiblerDivergence', task: 'classification', labels: 'onehot' },
-  { name: 'meanSquaredError', task: 'regression', labels: 'value' },
-  { name: 'meanAbsoluteError', task: 'regression', labels: 'value' },
-  { name: 'meanAbsolutePercentageError', task: 'regression', labels: 'value' },
-  { name: 'meanSquaredLogarithmicError', task: 'regression', labels: 'value' },
-  { name: 'logcosh', task: 'regression', labels: 'value' },
-  { name: 'poisson', task: 'regression', labels: 'value' },
-];
-const LOSS_ALIASES: Record<string, string> = {
+/**
+ * How each loss wants the labels: class indices, one-hot rows, or the value itself. With
+ * LOSS_TASK (config/enums.ts, which the loader checks too) this says how to train every loss the
+ * schema offers; a loss missing here does not compile.
+ */
+const LOSS_LABELS: Readonly<Record<LossName, LabelEncoding>> = {
+  sparseCategoricalCrossentropy: 'index',
+  categoricalCrossentropy: 'onehot',
+  categoricalHinge: 'onehot',
+  kullbackLeiblerDivergence: 'onehot',
+  binaryCrossentropy: 'onehot',
+  // tfjs's hinge losses map 0/1 targets to -1/+1 themselves.
+  hinge: 'onehot',
+  squaredHinge: 'onehot',
+  cosineProximity: 'onehot',
+  meanSquaredError: 'value',
+  meanAbsoluteError: 'value',
+  meanAbsolutePercentageError: 'value',
+  meanSquaredLogarithmicError: 'value',
+  logcosh: 'value',
+  poisson: 'value',
+};
+
+/** Keras' short names, for specs built in code (tune.yaml takes the names of LOSSES only). */
+const LOSS_ALIASES: Readonly<Record<string, LossName>> = {
   mse: 'meanSquaredError',
   mae: 'meanAbsoluteError',
   mape: 'meanAbsolutePercentageError',
@@ -117,16 +109,20 @@ const LOSS_ALIASES: Record<string, string> = {
   kld: 'kullbackLeiblerDivergence',
 };
 
+function lossInfo(name: LossName): LossInfo {
+  return { name, task: LOSS_TASK[name], labels: LOSS_LABELS[name] };
+}
+
 /** The loss for a task: the given name (Keras snake_case or tfjs camelCase) or the task's default. */
 export function resolveLoss(task: Task, loss: string | undefined): LossInfo {
-  if (loss === undefined) return LOSSES.find((l) => l.task === task)!;
+  if (loss === undefined) return lossInfo(DEFAULT_LOSS[task]);
   const camel = LOSS_ALIASES[loss] ?? loss.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  const info = LOSSES.find((l) => l.name.toLowerCase() === camel.toLowerCase());
-  const fits = LOSSES.filter((l) => l.task === task).map((l) => l.name);
-  if (!info || info.task !== task) {
-    throw new UserError(`loss ${JSON.stringify(loss)} does not fit task ${task}: use one of ${fits.join(', ')}`, { path: 'training.loss' });
+  const name = LOSSES.find((l) => l.toLowerCase() === camel.toLowerCase());
+  const fits = LOSSES.filter((l) => LOSS_TASK[l] === task);
+  if (name === undefined || LOSS_TASK[name] !== task) {
+    throw new UserError(`loss ${quote(loss)} does not fit task ${task}: use one of ${fits.join(', ')}`, { path: 'training.loss' });
   }
-  return info;
+  return lossInfo(name);
 }
 
 /** Maps tfjs's log keys to ours (tfjs logs `accuracy` as `acc`). */
@@ -403,7 +399,8 @@ function compileIfNeeded(tf: Tf, model: LayersModel, training: TrainingSpec, tas
   } else {
     // The module chose its loss; encode the labels the way that loss expects.
     const own = typeof model.loss === 'string' ? model.loss : undefined;
-    loss = (own && LOSSES.find((l) => l.name === own)) || resolveLoss(task, undefined);
+    const known = LOSSES.find((l) => l === own);
+    loss = known !== undefined ? lossInfo(known) : resolveLoss(task, undefined);
   }
   (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
   return loss;

@@ -30,7 +30,7 @@
  * the best ⌊n/η⌋ there as more trials arrive; `ashaPromotable` lists such trials, for a sweep that
  * can resume a trial from its checkpoint.
  */
-import { AlgorithmError } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import { lossOf, type Direction, type Trial } from '../types';
 import {
   checkOptions,

@@ -4,7 +4,7 @@
  * (`pruner: { name: asha, minEpochs: 1, reductionFactor: 3 }`). Each factory checks its options;
  * problems throw an AlgorithmError whose path starts with 'pruner'.
  */
-import { AlgorithmError } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import { createAshaPruner, type AshaPrunerOptions } from './asha';
 import { createHyperbandPruner, type HyperbandPrunerOptions } from './hyperband';
 import { createMedianPruner, type MedianPrunerOptions } from './median';

@@ -7,7 +7,7 @@
  * Steps are the resource a trial has used so far, as the caller numbers them in `report(id, step,
  * value)`: for the plugin, the number of epochs trained (1 after the first epoch).
  */
-import { AlgorithmError } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import { lossOf, type Direction, type Trial } from '../types';
 
 export type PrunerName = 'median' | 'asha' | 'hyperband';

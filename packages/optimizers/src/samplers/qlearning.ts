@@ -25,7 +25,7 @@
  * (saveState/loadState), so a resumed study keeps learning.
  */
 // algorithms.ts imports this module too; AlgorithmError is only used inside functions, after both loaded.
-import { AlgorithmError } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import type { Rng } from '../rng';
 import { gridCount, gridIndex, gridPoint, paramsKey } from '../space';
 import type { ObserveContext, ParamValue, Params, Sampler, SamplerContext, Space, Trial } from '../types';

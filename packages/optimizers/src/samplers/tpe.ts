@@ -20,7 +20,7 @@
  * and a slightly larger good set (15%) steadies l(x) while it holds only a handful of points.
  */
 // algorithms.ts imports this module too; AlgorithmError is only used inside functions, after both loaded.
-import { AlgorithmError } from '../algorithms';
+import { AlgorithmError } from '../errors';
 import type { Rng } from '../rng';
 import type { Params, Sampler, SamplerContext, Space, Trial } from '../types';
 import { axesOf, decode, encode, type Axis, type Coords } from './tpe/axes';

@@ -7,11 +7,13 @@ import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
 import { describePrepared, loadPreparedData } from '../../data/prepare';
 import { UserError } from '../../errors';
+import { Warnings } from '../../warnings';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
+import { quote } from '../../quote';
 
 export default async function tuneExecutor(
   options: TuneExecutorOptions,
@@ -39,9 +41,10 @@ export default async function tuneExecutor(
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
     const data = config.data;
-    const store = new TrialStore(storeRoot(options, config, context.root), (m) => console.warn(m));
+    const { warn } = new Warnings((line) => console.warn(line));
+    const store = new TrialStore(storeRoot(options, config, context.root), warn);
     const remoteConfig = remoteCacheFromEnv();
-    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, (m) => console.warn(`warning: ${m}`)) : undefined;
+    const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, warn) : undefined;
     await runSweep({
       config,
       outputDir,
@@ -54,10 +57,11 @@ export default async function tuneExecutor(
       retryFailed: config.search.retryFailed,
       shard: options.shard === undefined ? undefined : parseShard(options.shard),
       root: context.root,
+      warn,
       // Prepared once per run (from the prepared-data cache when it can), when the first trial is
       // to be trained; a data error is reported then, before any worker starts.
       dataset: async () => {
-        const prepared = await loadPreparedData(data, { storeRoot: store.root, warn: (m) => console.warn(`warning: ${m}`) });
+        const prepared = await loadPreparedData(data, { storeRoot: store.root, warn: (m) => warn(m, 'prepared-data') });
         console.log(describePrepared(prepared));
         return prepared.dataset;
       },
@@ -90,7 +94,7 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count) {
-    throw new UserError(`--shard must be i/n with 1 <= i <= n, e.g. --shard=2/3 (got '${text}')`);
+    throw new UserError(`--shard must be i/n with 1 <= i <= n, e.g. --shard=2/3 (got ${quote(text)})`);
   }
   return { index, count };
 }

@@ -46,11 +46,11 @@
  * study recomputes the same numbers. Between refits an ask costs one Cholesky (two with running
  * trials) and a few hundred O(n²) acquisition evaluations.
  */
-import { AlgorithmError, type SamplerOptions } from '../../algorithms';
+import { AlgorithmError } from '../../errors';
 import { mixSeed, Rng } from '../../rng';
 import { SOBOL_MAX_DIMS, sobolPoint, sobolShift } from '../../math/sobol';
 import { paramsKey } from '../../space';
-import { lossOf, type Direction, type Params, type Sampler, type SamplerContext, type Space, type Trial } from '../../types';
+import { lossOf, type Direction, type Params, type Sampler, type SamplerContext, type SamplerOptions, type Space, type Trial } from '../../types';
 import { compareFinished, compareFinishedKeys, finishedRank, type FinishedRank } from '../finished-order';
 import { drawRandomPoint } from '../random';
 import {
