@@ -19,7 +19,9 @@ const values = (ws: TempWorkspace, target = 'tune') =>
     .map((t) => [t.id, t.params, t.state, t.value]);
 
 describe('a bigger budget trains only the new trials', () => {
-  for (const algorithm of ['random', 'bayesian']) {
+  // auto decides from the budget and from measured ask times: the journal's recorded proposers
+  // and ask times make the second run replay the first six asks exactly all the same.
+  for (const algorithm of ['random', 'bayesian', 'auto']) {
     test(`${algorithm}: 6 trials, then 10`, () => {
       const ws = new TempWorkspace();
       try {
@@ -34,6 +36,8 @@ describe('a bigger budget trains only the new trials', () => {
         assert.equal(rows.length, 10);
         assert.equal(rows.filter((r) => r.reused === true).length, 6);
         assert.match(second.output, /\(reused\)/);
+        // Every row names the sampler that proposed it (auto: its portfolio member).
+        for (const r of rows) assert.ok(algorithm === 'auto' ? ['bayesian', 'qlearning', 'tpe'].includes(r.sampler as string) : r.sampler === algorithm, JSON.stringify(r));
       } finally {
         ws.dispose();
       }

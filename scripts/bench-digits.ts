@@ -4,7 +4,7 @@
  * as the tune executor calls it, but with a fresh store in a temporary folder for every run, so no
  * trial is ever reused and no Nx cache is involved.
  *
- *   npm run bench:digits -- [--algorithms random,grid,bayesian,tpe,qlearning] [--seeds 0-2]
+ *   npm run bench:digits -- [--algorithms random,grid,bayesian,tpe,qlearning,auto] [--seeds 0-2]
  *                           [--trials 20] [--parallelism 2] [--out bench-results/digits.json]
  *
  * Grid runs examples/digits-mlp/grid.tune.yaml (a 12-point grid over a smaller space: tune.yaml's
@@ -35,7 +35,7 @@ import {
 } from './bench-common';
 
 const EXAMPLE = join(ROOT, 'examples', 'digits-mlp');
-const ALL_ALGORITHMS = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+const ALL_ALGORITHMS = ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto'];
 /** Best-so-far is reported after these many finished trials (or after all of them, if fewer). */
 const CHECKPOINTS = [5, 10, 20];
 /** Trials asked after this many are "late": where an adaptive sampler has had results to learn from. */

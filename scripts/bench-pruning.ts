@@ -48,7 +48,7 @@ import {
 } from './bench-common';
 
 const CONFIG_FILE = join(ROOT, 'examples', 'digits-mlp', 'tune.yaml');
-const ALGORITHMS = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+const ALGORITHMS = ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto'];
 /** The settings argued for in the module comment; the same for every seed and both ladder pruners. */
 const PRUNERS: Record<string, Record<string, unknown>> = {
   asha: { name: 'asha', minEpochs: 1, reductionFactor: 3 },

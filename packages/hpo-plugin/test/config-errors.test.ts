@@ -60,7 +60,7 @@ test('unknown ${refs} list the space parameters', () => {
 test('bad enum values list the allowed ones', () => {
   assertError(withLine(7, '  scale: minmaxx'), `${F}:7:10: data.scale: 'minmaxx' is not a valid scaling (did you mean 'minmax'?); allowed: none, minmax, standard`);
   assertError(withLine(5, '  task: clasification'), `${F}:5:9: data.task: 'clasification' is not a valid task (did you mean 'classification'?); allowed: classification, regression`);
-  assertError(withLine(25, 'search: { algorithm: bayes }'), `${F}:25:22: search.algorithm: 'bayes' is not a valid algorithm; allowed: random, grid, bayesian, tpe, qlearning`);
+  assertError(withLine(25, 'search: { algorithm: bayes }'), `${F}:25:22: search.algorithm: 'bayes' is not a valid algorithm; allowed: random, grid, bayesian, tpe, qlearning, auto`);
   assertError(withLine(12, '    - dense: { units: 10, activation: softmaks }'), `${F}:12:39: model.layers[2].dense.activation: 'softmaks' is not a valid activation (did you mean 'softmax'?); allowed: relu,`);
 });
 
@@ -167,7 +167,7 @@ test("algorithm options are checked by the algorithm, at the option", () => {
 });
 
 test('command-line overrides', () => {
-  assert.equal(errorOf(EXAMPLE, { algorithm: 'bayesain' }), "--algorithm: 'bayesain' is not a valid algorithm (did you mean 'bayesian'?); allowed: random, grid, bayesian, tpe, qlearning");
+  assert.equal(errorOf(EXAMPLE, { algorithm: 'bayesain' }), "--algorithm: 'bayesain' is not a valid algorithm (did you mean 'bayesian'?); allowed: random, grid, bayesian, tpe, qlearning, auto");
   assert.equal(errorOf(EXAMPLE, { trials: 0 }), '--trials: must be a whole number of at least 1 (got 0)');
   assert.equal(errorOf(EXAMPLE, { parallelism: 1.5 }), '--parallelism: must be a whole number of at least 1 (got 1.5)');
 });

@@ -59,9 +59,11 @@ describe('StudyLock', () => {
     assert.ok(lock);
     const old = new Date(Date.now() - 120_000);
     utimesSync(path, old, old);
-    await new Promise((r) => setTimeout(r, 100));
-    const { mtimeMs } = await import('node:fs').then((fs) => fs.statSync(path));
-    assert.ok(Date.now() - mtimeMs < 10_000, 'refreshed by the heartbeat');
+    // The heartbeat runs every 20 ms; wait for it (a loaded machine may delay timers a while).
+    const { statSync } = await import('node:fs');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() - statSync(path).mtimeMs > 60_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(Date.now() - statSync(path).mtimeMs < 60_000, 'refreshed by the heartbeat');
     lock.release();
   });
 

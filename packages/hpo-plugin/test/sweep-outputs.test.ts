@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csvField, formatDuration, formatValue, table } from '../src/sweep/format';
-import { leaderboard, rankTrials, type TrialRecord } from '../src/sweep/outputs';
+import { leaderboard, proposersLine, rankTrials, type TrialRecord } from '../src/sweep/outputs';
 import { progressLine } from '../src/sweep/runner';
 import { parseShard, storeRoot } from '../src/executors/tune/executor';
 import type { TuneConfig } from '../src/config/types';
@@ -55,6 +55,16 @@ describe('ranking', () => {
     assert.match(lines[0] as string, /^rank +trial +val_accuracy +lr +units +time$/);
     assert.match(lines[2] as string, /^1 +2 +0\.9 /);
     assert.match(lines[5] as string, /^- +1 +failed /);
+  });
+  test('with more than one proposing sampler (auto), the leaderboard and the report say which proposed each trial', () => {
+    const mixed = records.map((r, i) => ({ ...r, sampler: i % 2 === 0 ? 'bayesian' : 'qlearning' }));
+    const lines = leaderboard(mixed, 'maximize', 'val_accuracy', ['lr', 'units']).split('\n');
+    assert.match(lines[0] as string, /^rank +trial +val_accuracy +lr +units +time +sampler$/);
+    assert.match(lines[2] as string, /^1 +2 +0\.9 .* bayesian$/);
+    assert.match(lines[3] as string, /^2 +3 +0\.9 .* qlearning$/);
+    // One sampler: no column.
+    assert.doesNotMatch(leaderboard(records.map((r) => ({ ...r, sampler: 'tpe' })), 'maximize', 'val_accuracy', ['lr']), /sampler/);
+    assert.equal(proposersLine(mixed, 'maximize'), 'bayesian 2 (2 of the best 3), qlearning 2 (1)');
   });
 });
 

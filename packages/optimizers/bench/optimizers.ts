@@ -5,6 +5,10 @@
  *
  *   npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] [--trials 50]
  *                               [--parallelism 1] [--options '{"qlearning":{"bins":16}}'] [--no-cost] [--out file]
+ *                               [--long 1000] [--long-cap 120]
+ *
+ * --long n adds n ask/tell cycles in 8-D for auto, bayesian and tpe (each stopped after --long-cap s):
+ * the total cost of a long study, where the GP's asks grow with every trial.
  *
  * With --parallelism p, p trials are asked before any of them is told (as p workers would).
  *
@@ -17,14 +21,69 @@ import { ALGORITHMS, AlgorithmError, createSampler, createStudy, type SamplerOpt
 import { BENCHMARK_FUNCTIONS, benchmarkFunction, type BenchmarkFunction } from './functions';
 
 /** Optuna 3.1.0, median best-found value after 50 trials over seeds 0–9 (/work/shared/benchmarks.md). */
-const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultivariate: number }> = {
-  branin: { random: 1.2815, tpe: 0.5792, tpeMultivariate: 0.5352 },
-  hartmann6: { random: -1.58, tpe: -2.7473, tpeMultivariate: -2.9999 },
-  rosenbrock4: { random: 2795.7, tpe: 261.0, tpeMultivariate: 220.7 },
-  ackley5: { random: 17.24, tpe: 12.28, tpeMultivariate: 10.51 },
-  styblinski_tang8: { random: -186.68, tpe: -207.5, tpeMultivariate: -207.63 },
-  mixed_mlp: { random: 0.7134, tpe: 0.2249, tpeMultivariate: 0.2902 },
+const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultivariate: number; cmaes: number }> = {
+  branin: { random: 1.2815, tpe: 0.5792, tpeMultivariate: 0.5352, cmaes: 1.5269 },
+  hartmann6: { random: -1.58, tpe: -2.7473, tpeMultivariate: -2.9999, cmaes: -2.4004 },
+  rosenbrock4: { random: 2795.7, tpe: 261.0, tpeMultivariate: 220.7, cmaes: 122.56 },
+  ackley5: { random: 17.24, tpe: 12.28, tpeMultivariate: 10.51, cmaes: 9.9319 },
+  styblinski_tang8: { random: -186.68, tpe: -207.5, tpeMultivariate: -207.63, cmaes: -191.74 },
+  mixed_mlp: { random: 0.7134, tpe: 0.2249, tpeMultivariate: 0.2902, cmaes: 6.5682 },
 };
+
+/** The best of Optuna's model-based samplers (TPE, multivariate TPE, CMA-ES) at 50 trials. */
+function bestOptuna(ref: { tpe: number; tpeMultivariate: number; cmaes: number }): number {
+  return Math.min(ref.tpe, ref.tpeMultivariate, ref.cmaes);
+}
+
+/**
+ * One-sided Mann–Whitney U test (normal approximation with tie correction): the p-value of "the
+ * values in `a` tend to be larger than those in `b`". With 10 seeds each, p < 0.05 is what this
+ * benchmark calls "clearly worse" (for minimisation): a gap beyond the seed-to-seed spread.
+ */
+export function mannWhitneyGreater(a: readonly number[], b: readonly number[]): number {
+  const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  const ranks = new Array<number>(all.length);
+  let tieTerm = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
+    for (let k = i; k <= j; k++) ranks[k] = (i + j) / 2 + 1;
+    const t = j - i + 1;
+    tieTerm += t ** 3 - t;
+    i = j + 1;
+  }
+  const n1 = a.length;
+  const n2 = b.length;
+  const r1 = all.reduce((sum, x, i) => (x.g === 0 ? sum + ranks[i]! : sum), 0);
+  const u = r1 - (n1 * (n1 + 1)) / 2;
+  const n = n1 + n2;
+  const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+  if (sigma === 0) return 0.5;
+  const z = (u - (n1 * n2) / 2 - 0.5) / sigma; // continuity correction
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+function erfc(x: number): number {
+  // Numerical Recipes' erfc approximation (relative error < 1.2e-7).
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Rank of each algorithm's median per function (1 = best; ties share the mean rank). */
+function ranksOf(medians: Record<string, number>): Record<string, number> {
+  const names = Object.keys(medians);
+  const out: Record<string, number> = {};
+  for (const a of names) {
+    const below = names.filter((b) => medians[b]! < medians[a]!).length;
+    const equal = names.filter((b) => medians[b] === medians[a]).length;
+    out[a] = below + (equal + 1) / 2;
+  }
+  return out;
+}
 
 const COST_TOLD_TRIALS = 100;
 const COST_TIMED_ASKS = 11;
@@ -37,6 +96,11 @@ interface Args {
   parallelism: number;
   options: Record<string, SamplerOptions>;
   cost: boolean;
+  /** Ask/tell cycles of the long cost run (0: none). */
+  long: number;
+  /** Run only the long cost run. */
+  onlyLong: boolean;
+  longCap: number;
   out: string;
 }
 
@@ -48,12 +112,14 @@ interface RunResult {
   /** Median milliseconds of this run's ask() calls. */
   askMs: number;
   trials: number;
+  /** Trials proposed by each sampler (auto's members; the algorithm itself otherwise). */
+  proposers: Record<string, number>;
 }
 
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: npm run bench:optimizers -- [--algorithms a,b] [--functions f,g] [--seeds 0-9] ` +
-      `[--trials 50] [--parallelism 1] [--options JSON] [--no-cost] [--out file]\n`,
+      `[--trials 50] [--parallelism 1] [--options JSON] [--no-cost] [--long 1000] [--long-cap 120] [--out file]\n`,
   );
   process.exit(2);
 }
@@ -84,6 +150,9 @@ function parseArgs(argv: string[]): Args {
     parallelism: 1,
     options: {},
     cost: true,
+    long: 0,
+    onlyLong: false,
+    longCap: 120,
     out: 'bench-results/optimizers.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -126,6 +195,22 @@ function parseArgs(argv: string[]): Args {
         } catch (e) {
           usage(`--options must be JSON such as '{"qlearning":{"bins":16}}': ${(e as Error).message}`);
         }
+        break;
+      case '--long': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) usage('--long must be a whole number of ask/tell cycles (e.g. 1000)');
+        args.long = n;
+        break;
+      }
+      case '--long-cap': {
+        const n = Number(value());
+        if (!(n > 0)) usage('--long-cap must be a number of seconds above 0');
+        args.longCap = n;
+        break;
+      }
+      case '--only-long':
+        args.onlyLong = true;
+        args.cost = false;
         break;
       case '--no-cost':
         args.cost = false;
@@ -203,15 +288,19 @@ function spaceFor(algorithm: string, f: BenchmarkFunction, trials: number): Spac
 function runOne(f: BenchmarkFunction, algorithm: string, seed: number, args: Args): RunResult {
   const { trials, parallelism } = args;
   const options = args.options[algorithm] ?? {};
-  const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options });
+  // budget and parallelism: what a sweep tells the study (only auto decides from them).
+  const study = createStudy({ space: spaceFor(algorithm, f, trials), algorithm, direction: 'minimize', seed, options, budget: trials, parallelism });
   const askMs: number[] = [];
+  const proposers: Record<string, number> = {};
   let best = Infinity;
   while (askMs.length < trials && study.remaining !== 0) {
     const batch = [];
     while (batch.length < parallelism && askMs.length < trials && study.remaining !== 0) {
       const start = performance.now();
-      batch.push(study.ask());
+      const t = study.ask();
       askMs.push(performance.now() - start);
+      batch.push(t);
+      proposers[t.sampler] = (proposers[t.sampler] ?? 0) + 1;
     }
     for (const t of batch) {
       const v = f.evaluate(t.params);
@@ -219,7 +308,66 @@ function runOne(f: BenchmarkFunction, algorithm: string, seed: number, args: Arg
       best = Math.min(best, v);
     }
   }
-  return { function: f.name, algorithm, seed, best, askMs: median(askMs), trials: askMs.length };
+  return { function: f.name, algorithm, seed, best, askMs: median(askMs), trials: askMs.length, proposers };
+}
+
+interface LongRun {
+  algorithm: string;
+  cycles: number;
+  seconds: number;
+  /** CPU seconds of this process during the run (less sensitive than wall time to other programs). */
+  cpuSeconds: number;
+  meanAskMs: number;
+  /** Mean ms per ask over each tenth of the run. */
+  perTenth: number[];
+  proposers: Record<string, number>;
+  /** Trial id of the first ask auto gave to tpe (its cost fallback), if any. */
+  firstTpe: number | undefined;
+  /** True when the run stopped at the time cap before all cycles. */
+  capped: boolean;
+  best: number;
+}
+
+/** `cycles` ask/tell cycles on styblinski_tang8 (8-D), stopping early after `capSeconds`. */
+function longRun(algorithm: string, cycles: number, capSeconds: number, options: SamplerOptions): LongRun {
+  const f = benchmarkFunction('styblinski_tang8');
+  const study = createStudy({ space: f.space, algorithm, seed: 0, options, budget: cycles });
+  const times: number[] = [];
+  const proposers: Record<string, number> = {};
+  let firstTpe: number | undefined;
+  let best = Infinity;
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  let capped = false;
+  for (let i = 0; i < cycles; i++) {
+    if ((performance.now() - started) / 1000 > capSeconds) {
+      capped = true;
+      break;
+    }
+    const t0 = performance.now();
+    const t = study.ask();
+    times.push(performance.now() - t0);
+    proposers[t.sampler] = (proposers[t.sampler] ?? 0) + 1;
+    if (t.sampler === 'tpe' && algorithm === 'auto' && firstTpe === undefined) firstTpe = t.id;
+    const v = f.evaluate(t.params);
+    best = Math.min(best, v);
+    study.tell(t.id, v);
+  }
+  const tenth = Math.max(1, Math.floor(times.length / 10));
+  const perTenth: number[] = [];
+  for (let i = 0; i + tenth <= times.length; i += tenth) perTenth.push(times.slice(i, i + tenth).reduce((s, x) => s + x, 0) / tenth);
+  return {
+    algorithm,
+    cycles: times.length,
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpu0)),
+    meanAskMs: times.reduce((s, x) => s + x, 0) / Math.max(1, times.length),
+    perTenth,
+    proposers,
+    firstTpe,
+    capped,
+    best,
+  };
 }
 
 /** Median ms of an ask() with about COST_TOLD_TRIALS told trials on the 8-D Styblinski–Tang space. */
@@ -270,7 +418,7 @@ function main(): void {
 
   const started = performance.now();
   const results: RunResult[] = [];
-  for (const f of args.functions) {
+  for (const f of args.onlyLong ? [] : args.functions) {
     for (const a of algorithms) {
       const t0 = performance.now();
       for (const seed of args.seeds) results.push(runOne(f, a, seed, args));
@@ -284,7 +432,9 @@ function main(): void {
 
   const cell = (fn: string, a: string, pick: (r: RunResult) => number): number =>
     median(results.filter((r) => r.function === fn && r.algorithm === a).map(pick));
-  const summary = args.functions.map((f) => {
+  // --only-long: no quality runs, so none of their tables.
+  const say = args.onlyLong ? (..._: unknown[]): void => undefined : console.log;
+  const summary = (args.onlyLong ? [] : args.functions).map((f) => {
     const ref = OPTUNA_REFERENCE[f.name];
     return {
       function: f.name,
@@ -297,8 +447,8 @@ function main(): void {
 
   const seedsText = `${args.seeds.length} seed${args.seeds.length === 1 ? '' : 's'} (${args.seeds[0]}–${args.seeds[args.seeds.length - 1]})`;
   const parallelText = args.parallelism > 1 ? `, ${args.parallelism} trials asked at a time` : '';
-  console.log(`\nMedian best value after ${args.trials} trials over ${seedsText}${parallelText}; lower is better.\n`);
-  console.log(
+  say(`\nMedian best value after ${args.trials} trials over ${seedsText}${parallelText}; lower is better.\n`);
+  say(
     table(
       ['function', 'f*', 'Optuna random', 'Optuna TPE', 'Optuna TPE multiv.', ...algorithms],
       summary.map((s) => [
@@ -316,18 +466,65 @@ function main(): void {
     const wins = compared.filter((s) => (s.medianBest[a] as number) < s.optuna![ref]).length;
     return `${wins}/${compared.length}`;
   };
-  console.log(`\nFunctions where the median beats Optuna's:\n`);
-  console.log(
+  const beatsBest = (a: string): string => {
+    const compared = summary.filter((s) => s.optuna !== undefined);
+    const wins = compared.filter((s) => (s.medianBest[a] as number) < bestOptuna(s.optuna!)).length;
+    return `${wins}/${compared.length}`;
+  };
+  say(`\nFunctions where the median beats Optuna's:\n`);
+  say(
     table(
       ['', ...algorithms],
       [
         ['beats Optuna random', ...algorithms.map((a) => beats(a, 'random'))],
         ['beats Optuna TPE', ...algorithms.map((a) => beats(a, 'tpe'))],
+        ['beats best Optuna (TPE, TPE multiv., CMA-ES at 50 trials)', ...algorithms.map((a) => beatsBest(a))],
       ],
     ),
   );
-  console.log(`\nMedian ms per ask() during those runs:\n`);
-  console.log(
+
+  // Ranks of the median best among the algorithms run, and auto against the best single algorithm.
+  const ranks = summary.map((s) => ranksOf(s.medianBest as Record<string, number>));
+  const meanRank = Object.fromEntries(algorithms.map((a) => [a, ranks.reduce((sum, r) => sum + r[a]!, 0) / ranks.length]));
+  say(`\nRank of the median best per function (1 = best), and the mean rank:\n`);
+  say(
+    table(
+      ['function', ...algorithms],
+      [
+        ...summary.map((s, i) => [s.function, ...algorithms.map((a) => String(ranks[i]![a]))]),
+        ['**mean rank**', ...algorithms.map((a) => meanRank[a]!.toFixed(2))],
+      ],
+    ),
+  );
+  const singles = algorithms.filter((a) => a !== 'auto' && a !== 'grid');
+  let autoVsBest: Array<{ function: string; best: string; p: number; clearlyWorse: boolean }> | undefined;
+  if (algorithms.includes('auto') && singles.length > 0) {
+    autoVsBest = summary.map((s) => {
+      const best = singles.reduce((x, y) => ((s.medianBest[y] as number) < (s.medianBest[x] as number) ? y : x));
+      const values = (a: string) => results.filter((r) => r.function === s.function && r.algorithm === a).map((r) => r.best);
+      const p = mannWhitneyGreater(values('auto'), values(best));
+      return { function: s.function, best, p, clearlyWorse: p < 0.05 };
+    });
+    say(
+      `\nauto against the best single algorithm per function: one-sided Mann–Whitney U over the seeds ` +
+        `(p = chance of a gap this large from seed noise alone; "clearly worse" at p < 0.05):\n`,
+    );
+    say(
+      table(
+        ['function', 'best single', 'its median', 'auto median', 'p (auto worse)', 'clearly worse'],
+        autoVsBest.map((c) => {
+          const s = summary.find((x) => x.function === c.function)!;
+          return [c.function, c.best, fmt(s.medianBest[c.best] as number), fmt(s.medianBest.auto as number), c.p.toFixed(3), c.clearlyWorse ? 'yes' : 'no'];
+        }),
+      ),
+    );
+    const share: Record<string, number> = {};
+    for (const r of results.filter((x) => x.algorithm === 'auto')) for (const [k, v] of Object.entries(r.proposers)) share[k] = (share[k] ?? 0) + v;
+    const total = Object.values(share).reduce((x, y) => x + y, 0);
+    say(`\nauto's trials by proposer (all functions and seeds): ${Object.entries(share).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)}%`).join(', ')}`);
+  }
+  say(`\nMedian ms per ask() during those runs:\n`);
+  say(
     table(
       ['function', ...algorithms],
       summary.map((s) => [s.function, ...algorithms.map((a) => fmtMs(s.medianAskMs[a] as number))]),
@@ -343,6 +540,32 @@ function main(): void {
     }
     console.log(`\nMedian ms per ask() at ${COST_TOLD_TRIALS} told trials, 8 dimensions (styblinski_tang8 space):\n`);
     console.log(table(['', ...algorithms], [['ms per ask()', ...algorithms.map((a) => fmtMs(cost![a]!.askMs))]]));
+  }
+  let long: LongRun[] | undefined;
+  if (args.long > 0) {
+    long = [];
+    for (const a of algorithms.filter((x) => x === 'auto' || x === 'bayesian' || x === 'tpe')) {
+      const r = longRun(a, args.long, args.longCap, args.options[a] ?? {});
+      long.push(r);
+      process.stderr.write(`long ${a}: ${r.cycles} cycles in ${r.seconds.toFixed(1)} s\n`);
+    }
+    console.log(`\n${args.long} ask/tell cycles on styblinski_tang8 (8-D), seed 0, each run stopped after ${args.longCap} s:\n`);
+    console.log(
+      table(
+        ['algorithm', 'cycles done', 'total s', 'CPU s', 'mean ms per ask', 'mean ms per ask, by tenth of the run', 'proposers', 'first tpe ask', 'best'],
+        long.map((r) => [
+          r.algorithm,
+          `${r.cycles}${r.capped ? ' (capped)' : ''}`,
+          r.seconds.toFixed(1),
+          r.cpuSeconds.toFixed(1),
+          fmtMs(r.meanAskMs),
+          r.perTenth.map(fmtMs).join(' / '),
+          Object.entries(r.proposers).map(([k, v]) => `${k} ${v}`).join(', '),
+          r.firstTpe === undefined ? '–' : String(r.firstTpe),
+          fmt(r.best),
+        ]),
+      ),
+    );
   }
   if (notes.length > 0) console.log(`\n${notes.map((n) => `Note: ${n}`).join('\n')}`);
   if (algorithms.includes('grid')) {
@@ -368,6 +591,9 @@ function main(): void {
         options: args.options,
         summary,
         cost,
+        meanRank,
+        autoVsBest,
+        long,
         runs: results,
         seconds,
       },

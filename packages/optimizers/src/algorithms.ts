@@ -2,6 +2,7 @@
  * The registry of search algorithms by the name a user writes in `search.algorithm`.
  * Each entry turns the user's `options` mapping into a Sampler; the factory validates its options.
  */
+import { createAutoSampler } from './samplers/auto';
 import { createGpSampler } from './samplers/gp';
 import { createGridSampler } from './samplers/grid';
 import { createQLearningSampler } from './samplers/qlearning';
@@ -12,9 +13,9 @@ import type { Sampler, SamplerOptions } from './types';
 
 export { AlgorithmError } from './errors';
 
-export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+export type AlgorithmName = 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning' | 'auto';
 
-export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning'];
+export const ALGORITHMS: readonly AlgorithmName[] = ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto'];
 
 export type { SamplerOptions } from './types';
 
@@ -42,6 +43,7 @@ const FACTORIES: { [K in AlgorithmName]?: SamplerFactory } = {
   qlearning: (options) => createQLearningSampler(options),
   tpe: (options) => createTpeSampler(options),
   bayesian: (options) => createGpSampler(options),
+  auto: (options) => createAutoSampler(options),
 };
 
 /** Builds the sampler for `name`; throws AlgorithmError (path ['algorithm']) for an unknown name. */

@@ -20,6 +20,7 @@ export type {
   Sampler,
   SamplerContext,
   Space,
+  Suggestion,
   Trial,
   TrialState,
 } from './types';
@@ -70,6 +71,7 @@ export {
   type CreateStudy,
   type StudyConfig,
   type StudyJSON,
+  type RecordedAsk,
   type TellResult,
 } from './study';
 export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize';

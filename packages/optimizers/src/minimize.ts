@@ -51,6 +51,9 @@ export async function minimize(
     ...(opts.direction !== undefined ? { direction: opts.direction } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.options !== undefined ? { options: opts.options } : {}),
+    // What auto plans from; other algorithms ignore them.
+    ...(budget >= 1 ? { budget } : {}),
+    parallelism,
   });
 
   let started = 0;
@@ -59,12 +62,17 @@ export async function minimize(
     while (started < budget && study.remaining !== 0) {
       started++;
       const { id, params } = study.ask();
-      let outcome: number | { state: 'failed'; error: string };
+      let outcome: { state: 'complete'; value: number; durationMs: number } | { state: 'failed'; error: string; durationMs: number };
+      const t0 = performance.now();
       try {
         const value: unknown = await fn(params);
-        outcome = typeof value === 'number' ? value : { state: 'failed', error: `objective returned ${String(value)}, not a number` };
+        const durationMs = performance.now() - t0;
+        outcome =
+          typeof value === 'number'
+            ? { state: 'complete', value, durationMs }
+            : { state: 'failed', error: `objective returned ${String(value)}, not a number`, durationMs };
       } catch (e) {
-        outcome = { state: 'failed', error: errorMessage(e) };
+        outcome = { state: 'failed', error: errorMessage(e), durationMs: performance.now() - t0 };
       }
       // Told outside the try: an error from the study or sampler is a bug to surface, not a failed trial.
       const trial = study.tell(id, outcome);

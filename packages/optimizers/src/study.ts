@@ -9,7 +9,7 @@ import { createPruner, type PrunerSpec } from './pruners';
 import type { PruneContext, Promotion, Pruner, PrunerConfig } from './pruners/pruner';
 import { Rng } from './rng';
 import { isInSpace, validateSpace } from './space';
-import type { Direction, ObserveContext, Params, Sampler, SamplerContext, Space, Trial, TrialState } from './types';
+import type { Direction, ObserveContext, Params, Sampler, SamplerContext, Space, Suggestion, Trial, TrialState } from './types';
 
 export const STUDY_FORMAT = 'nx-hpo-study';
 export const STUDY_FORMAT_VERSION = 1;
@@ -53,17 +53,39 @@ export interface StudyConfig {
    * `maxEpochs`; the resolved pruner config keeps the value, so it is not saved on its own.
    */
   maxEpochs?: number;
+  /**
+   * The number of trials the caller plans to run (a sweep's `trials`). Only `auto` uses it, to
+   * choose its portfolio; saved with the study so a resumed one decides the same way.
+   */
+  budget?: number;
+  /** How many trials the caller evaluates at once (default 1). Only `auto` uses it; saved too. */
+  parallelism?: number;
 }
 
 export interface AskedTrial {
   id: number;
   params: Params;
+  /** The sampler that proposed it: the algorithm's name, or for `auto` the portfolio member's. */
+  sampler: string;
+  /** Milliseconds the ask took, for samplers that decide from their costs (auto); else undefined. */
+  askMs?: number;
 }
 
+/**
+ * What a recorded run (a journal) knows about an ask, handed back when it is replayed: the
+ * proposer and the measured ask time are then taken from the record, never re-measured, so
+ * decisions that depend on costs replay exactly.
+ */
+export interface RecordedAsk {
+  sampler?: string;
+  askMs?: number;
+}
+
+/** `durationMs`: how long the evaluation took (auto weighs its own ask time against it). */
 export type TellResult =
-  | { state: 'complete'; value: number }
-  | { state: 'failed'; error?: string; value?: number }
-  | { state: 'pruned'; error?: string; value?: number };
+  | { state: 'complete'; value: number; durationMs?: number }
+  | { state: 'failed'; error?: string; value?: number; durationMs?: number }
+  | { state: 'pruned'; error?: string; value?: number; durationMs?: number };
 
 export interface BestTrial {
   id: number;
@@ -83,6 +105,9 @@ export interface StudyJSON {
   trials: Trial[];
   /** The sampler's saveState(), when it has learned state of its own. */
   samplerState?: unknown;
+  /** StudyConfig.budget and .parallelism, when given (auto decides from them). */
+  budget?: number;
+  parallelism?: number;
   /**
    * The pruner's resolved config, when the study has one. Its decisions derive from the trials'
    * reports, so this is all a restored study needs to decide as the original would. (An optional
@@ -92,6 +117,19 @@ export interface StudyJSON {
 }
 
 const DIRECTIONS: readonly Direction[] = ['minimize', 'maximize'];
+
+/**
+ * The clock for an ask's cost: this process's CPU time where the runtime has one (Node), so that
+ * other programs competing for the cores do not inflate it; wall-clock time elsewhere (browsers).
+ */
+function cpuMs(): number {
+  const proc = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (proc?.cpuUsage) {
+    const u = proc.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  return performance.now();
+}
 const TRIAL_STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
 
 function copyJson<T>(value: T): T {
@@ -102,7 +140,19 @@ function copyTrial(t: Trial): Trial {
   const out: Trial = { id: t.id, params: { ...t.params }, state: t.state, intermediate: t.intermediate.map(([s, v]) => [s, v]) };
   if (t.value !== undefined) out.value = t.value;
   if (t.error !== undefined) out.error = t.error;
+  if (t.sampler !== undefined) out.sampler = t.sampler;
+  if (t.askMs !== undefined) out.askMs = t.askMs;
+  if (t.durationMs !== undefined) out.durationMs = t.durationMs;
   return out;
+}
+
+/** A whole number ≥ 1 or undefined; throws AlgorithmError naming `key` otherwise. */
+function positiveInteger(value: unknown, key: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new AlgorithmError(`'${key}' must be a whole number of at least 1 (got ${JSON.stringify(value)})`, [key]);
+  }
+  return value;
 }
 
 export class Study {
@@ -113,6 +163,10 @@ export class Study {
   readonly options: SamplerOptions;
   /** The pruner's resolved config (defaults filled in), or undefined without a pruner. */
   readonly pruner: PrunerConfig | undefined;
+  /** StudyConfig.budget, when given. */
+  readonly budget: number | undefined;
+  /** StudyConfig.parallelism, when given. */
+  readonly parallelism: number | undefined;
   private readonly sampler: Sampler;
   private readonly prunerImpl: Pruner | undefined;
   private readonly capacity: number | undefined;
@@ -129,6 +183,8 @@ export class Study {
       throw new AlgorithmError(`'seed' must be a whole number (got ${JSON.stringify(this.seed)})`, ['seed']);
     }
     this.options = copyJson(config.options ?? {});
+    this.budget = positiveInteger(config.budget, 'budget');
+    this.parallelism = positiveInteger(config.parallelism, 'parallelism');
     this.sampler = config.sampler ?? createSampler(config.algorithm ?? 'random', this.options);
     this.algorithm = config.sampler ? config.sampler.name : (config.algorithm ?? 'random');
     if (config.maxEpochs !== undefined && !(typeof config.maxEpochs === 'number' && Number.isFinite(config.maxEpochs) && config.maxEpochs > 0)) {
@@ -177,8 +233,11 @@ export class Study {
     return t;
   }
 
-  /** Asks the sampler for the next point and records it as a running trial. */
-  ask(): AskedTrial {
+  /**
+   * Asks the sampler for the next point and records it as a running trial. `recorded` replays an
+   * ask from a journal: its proposer is asked again and its ask time is kept instead of measured.
+   */
+  ask(recorded: RecordedAsk = {}): AskedTrial {
     const remaining = this.remaining;
     if (remaining === 0) {
       throw new StudyExhaustedError(`${this.algorithm} search has proposed all ${String(this.capacity)} points of the space`);
@@ -191,16 +250,28 @@ export class Study {
       trialId,
       // Derived per trial, so a suggestion never depends on how much randomness earlier asks used.
       rng: Rng.derive(this.seed, trialId),
+      parallelism: this.parallelism ?? 1,
     };
-    const suggested = this.sampler.suggest(ctx);
+    if (this.budget !== undefined) ctx.budget = this.budget;
+    if (recorded.sampler !== undefined) ctx.proposer = recorded.sampler;
+    const started = this.sampler.usesCosts ? cpuMs() : 0;
+    const suggestion: Suggestion = this.sampler.propose
+      ? this.sampler.propose(ctx)
+      : { params: this.sampler.suggest(ctx), sampler: this.sampler.name };
+    const elapsed = this.sampler.usesCosts ? cpuMs() - started : 0;
+    const suggested = suggestion.params;
     if (!isInSpace(this.space, suggested)) {
       // A sampler bug must not reach the user's objective as an impossible configuration.
       throw new Error(`sampler '${this.sampler.name}' suggested a point outside the space: ${JSON.stringify(suggested)}`);
     }
     const params: Params = {};
     for (const name of Object.keys(this.space)) params[name] = suggested[name] as Params[string];
-    this._trials.push({ id: trialId, params, state: 'running', intermediate: [] });
-    return { id: trialId, params: { ...params } };
+    const trial: Trial = { id: trialId, params, state: 'running', intermediate: [], sampler: suggestion.sampler };
+    if (this.sampler.usesCosts) trial.askMs = recorded.askMs ?? elapsed;
+    this._trials.push(trial);
+    const asked: AskedTrial = { id: trialId, params: { ...params }, sampler: suggestion.sampler };
+    if (trial.askMs !== undefined) asked.askMs = trial.askMs;
+    return asked;
   }
 
   private running(id: number, verb: string): Trial {
@@ -228,6 +299,13 @@ export class Study {
       const state: unknown = typeof result === 'object' && result !== null ? (result as { state?: unknown }).state : undefined;
       if (state !== 'complete' && state !== 'failed' && state !== 'pruned') {
         throw new TypeError(`tell: expected a number or { state: 'complete' | 'failed' | 'pruned', … } (got ${JSON.stringify(result)})`);
+      }
+      const duration = result.durationMs;
+      if (duration !== undefined) {
+        if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) {
+          throw new TypeError(`tell: durationMs must be a number of at least 0 (got ${JSON.stringify(duration)})`);
+        }
+        t.durationMs = duration;
       }
       if (result.state === 'complete') {
         if (typeof result.value !== 'number') throw new TypeError('tell: a complete trial needs a numeric value');
@@ -296,6 +374,8 @@ export class Study {
       seed: this.seed,
       trials: this._trials.map(copyTrial),
     };
+    if (this.budget !== undefined) json.budget = this.budget;
+    if (this.parallelism !== undefined) json.parallelism = this.parallelism;
     const state = this.sampler.saveState?.();
     if (state !== undefined) json.samplerState = copyJson(state);
     if (this.pruner !== undefined) json.pruner = copyJson(this.pruner);
@@ -346,6 +426,16 @@ function readTrial(raw: unknown, index: number, space: Space): Trial {
     if (typeof raw.error !== 'string') fail(`${path}.error`, 'must be a string');
     trial.error = raw.error;
   }
+  if (raw.sampler !== undefined) {
+    if (typeof raw.sampler !== 'string') fail(`${path}.sampler`, 'must be a string');
+    trial.sampler = raw.sampler;
+  }
+  for (const key of ['askMs', 'durationMs'] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`${path}.${key}`, 'must be a number of at least 0');
+    trial[key] = v;
+  }
   const intermediate = raw.intermediate ?? [];
   if (!Array.isArray(intermediate)) fail(`${path}.intermediate`, 'must be a list of [step, value] pairs');
   intermediate.forEach((pair: unknown, j) => {
@@ -373,6 +463,10 @@ export function studyFromJSON(json: unknown, overrides: { sampler?: Sampler } = 
   if (typeof data.seed !== 'number' || !Number.isSafeInteger(data.seed)) fail('seed', 'must be a whole number');
   if (data.options !== undefined && !isRecord(data.options)) fail('options', 'must be an object');
   if (!Array.isArray(data.trials)) fail('trials', 'must be a list');
+  for (const key of ['budget', 'parallelism'] as const) {
+    const v = data[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) fail(key, 'must be a whole number of at least 1');
+  }
   let space: Space;
   try {
     space = validateSpace(data.space);
@@ -396,6 +490,8 @@ export function studyFromJSON(json: unknown, overrides: { sampler?: Sampler } = 
     options: (data.options ?? {}) as SamplerOptions,
     ...(overrides.sampler ? { sampler: overrides.sampler } : {}),
     ...(pruner ? { pruner } : {}),
+    ...(data.budget !== undefined ? { budget: data.budget as number } : {}),
+    ...(data.parallelism !== undefined ? { parallelism: data.parallelism as number } : {}),
   });
   const trials = data.trials.map((t: unknown, i: number) => readTrial(t, i, study.space));
   study.restore(trials, data.samplerState);

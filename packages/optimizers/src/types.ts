@@ -54,6 +54,16 @@ export interface Trial {
   error?: string;
   /** Intermediate reports (step, value), in the order they were made. */
   intermediate: Array<[step: number, value: number]>;
+  /** The sampler that proposed this trial: the algorithm's name, or a portfolio member's (auto). */
+  sampler?: string;
+  /**
+   * CPU milliseconds the sampler spent proposing this trial (wall-clock where the runtime has no
+   * CPU clock), recorded only for samplers that decide
+   * from their own cost (`usesCosts`), so that a replay or a resumed study decides from the same numbers.
+   */
+  askMs?: number;
+  /** Milliseconds the trial's evaluation took, when the caller told it (tell's `durationMs`). */
+  durationMs?: number;
 }
 
 /** What a sampler sees when asked for the next point. */
@@ -66,10 +76,25 @@ export interface SamplerContext {
   trialId: number;
   /** A generator derived from (study seed, trialId): the only source of randomness allowed. */
   rng: Rng;
+  /** The study's planned number of trials, when the caller gave one (StudyConfig.budget). */
+  budget?: number;
+  /** How many trials are evaluated at once (StudyConfig.parallelism); 1 when absent. */
+  parallelism?: number;
+  /**
+   * The member that proposed this trial in a recorded run (a journal replay): a portfolio (auto)
+   * asks that member instead of deciding anew, so a replay never depends on measured times.
+   */
+  proposer?: string;
+}
+
+/** A proposal and the name of the sampler that made it. */
+export interface Suggestion {
+  params: Params;
+  sampler: string;
 }
 
 /** What a sampler sees when a trial finishes. */
-export type ObserveContext = Omit<SamplerContext, 'rng' | 'trialId'>;
+export type ObserveContext = Omit<SamplerContext, 'rng' | 'trialId' | 'budget' | 'parallelism' | 'proposer'>;
 
 /**
  * One search algorithm. `suggest` must be a pure function of its context and the sampler's own
@@ -78,6 +103,18 @@ export type ObserveContext = Omit<SamplerContext, 'rng' | 'trialId'>;
 export interface Sampler {
   readonly name: string;
   suggest(ctx: SamplerContext): Params;
+  /**
+   * Like suggest, naming the sampler that made the proposal (a portfolio's member). The study calls
+   * this instead of suggest when it exists; without it the proposer is the sampler's own name.
+   */
+  propose?(ctx: SamplerContext): Suggestion;
+  /**
+   * True when the sampler decides from measured costs: the study then records each ask's duration
+   * on the trial (Trial.askMs), so that a resumed or replayed study sees the same numbers.
+   */
+  readonly usesCosts?: boolean;
+  /** The suggestion made for `trialId` will not be evaluated (a portfolio picked another member's). */
+  discard?(trialId: number): void;
   /** Called when a trial is told (complete, failed or pruned); samplers that learn online update here. */
   observe?(trial: Trial, ctx: ObserveContext): void;
   /** Number of distinct points this sampler can ever propose (grid), or undefined when unbounded. */

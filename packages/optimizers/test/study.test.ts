@@ -171,12 +171,12 @@ describe('Study', () => {
   });
 
   test('createSampler: registered algorithms, and errors that list the valid names', () => {
-    assert.deepEqual([...ALGORITHMS], ['random', 'grid', 'bayesian', 'tpe', 'qlearning']);
+    assert.deepEqual([...ALGORITHMS], ['random', 'grid', 'bayesian', 'tpe', 'qlearning', 'auto']);
     assert.equal(createSampler('random').name, 'random');
     assert.equal(createSampler('grid').name, 'grid');
     assert.throws(
       () => createSampler('annealing'),
-      (e: unknown) => e instanceof AlgorithmError && /random \| grid \| bayesian \| tpe \| qlearning/.test(e.message) && e.path[0] === 'algorithm',
+      (e: unknown) => e instanceof AlgorithmError && /random \| grid \| bayesian \| tpe \| qlearning \| auto/.test(e.message) && e.path[0] === 'algorithm',
     );
     assert.throws(
       () => createSampler('random', { nope: 1 }),
@@ -256,7 +256,7 @@ describe('toJSON / fromJSON', () => {
       { space: json.space, algorithm: json.algorithm, direction: json.direction, seed: json.seed, options: json.options },
       { space: SPACE, algorithm: 'random', direction: 'maximize', seed: 11, options: {} },
     );
-    assert.deepEqual(json.trials, [{ id: 0, params: study.trials[0]!.params, state: 'running', intermediate: [[1, 0.25]] }]);
+    assert.deepEqual(json.trials, [{ id: 0, params: study.trials[0]!.params, state: 'running', intermediate: [[1, 0.25]], sampler: 'random' }]);
     study.tell(id, 1);
     assert.equal(json.trials[0]!.state, 'running');
     // A running trial can be told after resuming (e.g. marked failed after a crash).

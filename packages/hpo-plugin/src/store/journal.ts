@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import type { Params } from '@nx-hpo/optimizers';
 import { StudyLock } from './study-lock';
 
+/**
+ * `sampler` and `askMs` (the proposer and, for auto, the measured ask time) and `durationMs` are
+ * handed back to the study on replay, so decisions that depend on measured costs replay exactly.
+ */
 export type JournalOp =
-  | { op: 'ask'; id: number; params: Params }
-  | { op: 'tell'; id: number; state: 'complete'; value: number }
-  | { op: 'tell'; id: number; state: 'pruned'; value: number }
-  | { op: 'tell'; id: number; state: 'failed'; error: string };
+  | { op: 'ask'; id: number; params: Params; sampler?: string; askMs?: number }
+  | { op: 'tell'; id: number; state: 'complete'; value: number; durationMs?: number }
+  | { op: 'tell'; id: number; state: 'pruned'; value: number; durationMs?: number }
+  | { op: 'tell'; id: number; state: 'failed'; error: string; durationMs?: number };
 
 export class StudyJournal {
   private fd: number | undefined;

@@ -27,6 +27,13 @@ export interface TrialRecord {
   epochs: number;
   /** The objective at each epoch the trial reported. */
   curve: number[];
+  /** The sampler that proposed the trial (with algorithm auto, the portfolio member). */
+  sampler?: string;
+  /** Trained trials: when training started and ended, in ms since the sweep started (report timeline). */
+  startMs?: number;
+  endMs?: number;
+  /** Trained trials: the worker slot (0-based) that trained it. */
+  slot?: number;
 }
 
 export interface BestRecord {
@@ -40,7 +47,7 @@ export interface BestRecord {
   tieBreak?: TieBreak;
 }
 
-const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'study.json', 'best-model'];
+const FILES = ['trials.jsonl', 'trials.csv', 'best.json', 'report.md', 'report.html', 'study.json', 'best-model'];
 
 export class SweepOutputs {
   constructor(readonly dir: string) {}
@@ -56,8 +63,8 @@ export class SweepOutputs {
   }
 
   writeCsv(records: TrialRecord[], paramNames: string[]): void {
-    const header = ['id', 'state', 'value', 'durationMs', 'reused', ...paramNames, 'error'];
-    const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, r.reused, ...paramNames.map((p) => r.params[p]), r.error ?? '']);
+    const header = ['id', 'state', 'value', 'durationMs', 'reused', 'sampler', ...paramNames, 'error'];
+    const rows = records.map((r) => [r.id, r.state, r.value ?? '', r.durationMs, r.reused, r.sampler ?? '', ...paramNames.map((p) => r.params[p]), r.error ?? '']);
     const text = [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
     writeFileSync(join(this.dir, 'trials.csv'), text);
   }
@@ -89,15 +96,33 @@ export function rankTrials(records: TrialRecord[], direction: Direction, metric 
   return [...complete, ...pruned, ...failed];
 }
 
-/** The ranked leaderboard printed at the end of a sweep and written into report.md. */
+/**
+ * The ranked leaderboard printed at the end of a sweep and written into report.md. When more than
+ * one sampler proposed trials (algorithm auto), a `sampler` column says which one proposed each.
+ */
 export function leaderboard(records: TrialRecord[], direction: Direction, metric: string, paramNames: string[], limit = 10): string {
   const ranked = rankTrials(records, direction, metric).slice(0, limit);
+  const bySampler = new Set(records.map((r) => r.sampler)).size > 1;
   const rows = ranked.map((r, i) => [
     r.state === 'complete' ? String(i + 1) : '-',
     String(r.id),
     r.state === 'complete' ? formatValue(r.value) : r.state === 'pruned' ? `${formatValue(r.value)} (pruned @${r.curve.length})` : r.state,
     ...paramNames.map((p) => formatParam(r.params[p])),
     formatDuration(r.durationMs),
+    ...(bySampler ? [r.sampler ?? '-'] : []),
   ]);
-  return table(['rank', 'trial', metric, ...paramNames, 'time'], rows);
+  return table(['rank', 'trial', metric, ...paramNames, 'time', ...(bySampler ? ['sampler'] : [])], rows);
+}
+
+/** How many trials each sampler proposed, and how many of the five best: `bayesian 12 (3 of the best 5), qlearning 8 (2)`. */
+export function proposersLine(records: TrialRecord[], direction: Direction): string {
+  const top = new Set(rankTrials(records, direction).filter((r) => r.state === 'complete').slice(0, 5));
+  const counts = new Map<string, { all: number; top: number }>();
+  for (const r of records) {
+    const c = counts.get(r.sampler ?? '-') ?? { all: 0, top: 0 };
+    c.all += 1;
+    if (top.has(r)) c.top += 1;
+    counts.set(r.sampler ?? '-', c);
+  }
+  return [...counts].map(([s, c], i) => `${s} ${c.all} (${c.top}${i === 0 ? ` of the best ${top.size}` : ''})`).join(', ');
 }

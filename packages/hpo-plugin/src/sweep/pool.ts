@@ -2,7 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import type { TrialTask, TrialTaskResult } from './worker';
+import type { Dataset } from '../data/dataset';
+import type { BackendName } from '../training/backend';
+import type { TuneConfig } from '../config/types';
+import type { PortableConfig, TrialTask, TrialTaskResult, WorkerWarmUp } from './worker';
 
 /**
  * The compiled worker. Nx loads a workspace-local plugin from its TypeScript sources through its
@@ -16,17 +19,33 @@ function workerSetup(): { filename: string; execArgv?: string[] } {
   return { filename: join(__dirname, 'worker.ts'), execArgv: ['--import', 'tsx'] };
 }
 
+/** The config as it can cross to a thread: everything but its `locate` function. */
+export function portableConfig(config: TuneConfig): PortableConfig {
+  const { locate: _locate, ...rest } = config;
+  return rest;
+}
+
 export class TrialPool {
   private readonly pool: Piscina;
 
+  /**
+   * With `warm`, every thread starts loading its backend and preparing the config's dataset at
+   * once, before its first task arrives (worker.ts).
+   */
   constructor(
     readonly size: number,
     onError: (e: unknown) => void = () => {},
+    warm?: { backend: BackendName; config: TuneConfig; dataset?: Dataset; datasetId?: string },
   ) {
     const { filename, execArgv } = workerSetup();
+    // The sweep's prepared dataset rides along on shared memory: threads warm up on it, no parse.
+    const workerData: WorkerWarmUp | undefined = warm
+      ? { backend: warm.backend, config: portableConfig(warm.config), ...(warm.dataset ? { dataset: warm.dataset, datasetId: warm.datasetId } : {}) }
+      : undefined;
     this.pool = new Piscina({
       filename,
       ...(execArgv ? { execArgv } : {}),
+      ...(workerData ? { workerData } : {}),
       minThreads: size,
       maxThreads: size,
       // Keep idle threads alive for the whole sweep: each holds a warmed-up backend and dataset.

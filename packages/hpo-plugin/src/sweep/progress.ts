@@ -1,7 +1,7 @@
 /** What a sweep says while it runs and what report.md holds when it ends. */
 import type { TuneConfig } from '../config/types';
 import { formatDuration, formatValue } from './format';
-import type { BestRecord, TrialRecord } from './outputs';
+import { proposersLine, type BestRecord, type TrialRecord } from './outputs';
 
 export function progressLine(
   r: TrialRecord,
@@ -61,6 +61,7 @@ export function markdownReport(config: TuneConfig, s: SweepSummary): string {
     lines.push(`## Best: trial ${best.trial}, ${best.metric} = ${formatValue(best.value)}`, '', '```json', JSON.stringify(best.params, null, 2), '```', '');
   }
   lines.push('## Leaderboard', '', '```', s.board, '```', '');
+  if (config.search.algorithm === 'auto') lines.push('## Trials by proposing sampler', '', proposersLine(s.records, config.objective.direction), '');
   const failed = records.filter((r) => r.state === 'failed');
   if (failed.length) lines.push('## Failed trials', '', ...failed.map((r) => `- trial ${r.id}: ${r.error}`), '');
   return lines.join('\n');

@@ -34,7 +34,8 @@ export function replayJournal(ops: readonly JournalOp[], study: Study, total: nu
   for (const op of ops) {
     if (op.op === 'ask') {
       if (result.asked >= total) break;
-      const t = study.ask();
+      // The recorded proposer and ask time: auto's cost decisions replay without re-measuring.
+      const t = study.ask({ sampler: op.sampler, askMs: op.askMs });
       if (t.id !== op.id || canonicalJson(t.params) !== canonicalJson(op.params)) return { ...result, matched: false };
       open.set(t.id, t);
       result.asked++;
@@ -50,7 +51,7 @@ export function replayJournal(ops: readonly JournalOp[], study: Study, total: nu
         return { ...result, matched: false };
       }
       open.delete(op.id);
-      tellStudy(study, record);
+      tellStudy(study, op.durationMs !== undefined ? { ...record, durationMs: op.durationMs } : record);
       result.records.push({ record, entry });
     }
     result.consumed++;
@@ -59,15 +60,16 @@ export function replayJournal(ops: readonly JournalOp[], study: Study, total: nu
   return result;
 }
 
-/** Tells the study a finished trial's outcome. */
+/** Tells the study a finished trial's outcome and how long it took (auto weighs its asks against it). */
 export function tellStudy(study: Study, r: TrialRecord): void {
-  if (r.state === 'complete') study.tell(r.id, r.value as number);
-  else if (r.state === 'pruned') study.tell(r.id, { state: 'pruned', value: r.value });
-  else study.tell(r.id, { state: 'failed', error: r.error ?? 'failed' });
+  const durationMs = r.durationMs;
+  if (r.state === 'complete') study.tell(r.id, { state: 'complete', value: r.value as number, durationMs });
+  else if (r.state === 'pruned') study.tell(r.id, { state: 'pruned', value: r.value, durationMs });
+  else study.tell(r.id, { state: 'failed', error: r.error ?? 'failed', durationMs });
 }
 
 /** The journal line for a finished trial's outcome. */
 export function tellOp(r: TrialRecord): JournalOp {
-  if (r.state === 'failed') return { op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed' };
-  return { op: 'tell', id: r.id, state: r.state, value: r.value as number };
+  if (r.state === 'failed') return { op: 'tell', id: r.id, state: 'failed', error: r.error ?? 'failed', durationMs: r.durationMs };
+  return { op: 'tell', id: r.id, state: r.state, value: r.value as number, durationMs: r.durationMs };
 }

@@ -36,6 +36,8 @@ import { replayJournal, tellOp, tellStudy } from './replay';
 import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
 import type { Dataset } from '../data/dataset';
+import { HtmlReportWriter } from '../report/writer';
+import type { SweepProgress } from './status';
 
 export { progressLine } from './progress';
 export { studyIdentity, trainingSeed } from './identity';
@@ -75,6 +77,10 @@ export interface SweepOptions {
    * it each worker prepares the data itself.
    */
   dataset?: () => Promise<Dataset>;
+  /** report.html: the study's name (e.g. `app:tune`) and the command that trains given params. */
+  report?: { name: string; train?: string };
+  /** Live progress (the TTY status block): trial starts, per-epoch values, finishes. */
+  progress?: SweepProgress;
 }
 
 export interface SweepResult {
@@ -152,6 +158,9 @@ class Sweep {
   private trained = 0;
   private reused = 0;
   private probed: Promise<void> | undefined;
+  private readonly html: HtmlReportWriter;
+  /** Worker slots free for the report's timeline, lowest first. */
+  private readonly freeSlots: number[];
 
   constructor(private readonly opts: SweepOptions) {
     this.config = opts.config;
@@ -163,6 +172,14 @@ class Sweep {
     this.outputs = new SweepOutputs(opts.outputDir);
     this.warn = opts.warn ?? new Warnings(opts.log).warn;
     this.poolSize = Math.max(1, Math.min(opts.parallelism, this.total));
+    this.freeSlots = Array.from({ length: this.poolSize }, (_, i) => i);
+    const { search, objective, space } = this.config;
+    const name = opts.report?.name ?? this.display(this.config.file);
+    this.html = new HtmlReportWriter(
+      opts.outputDir,
+      { name, algorithm: search.algorithm, metric: objective.metric, direction: objective.direction, space, train: opts.report?.train, planned: this.total },
+      (line) => this.warn(line, 'report-html'),
+    );
   }
 
   private newStudy(): Study {
@@ -174,6 +191,10 @@ class Sweep {
       direction: objective.direction,
       seed: search.seed,
       options: search.options,
+      // What auto plans from (the others ignore them); not part of the study identity: a replay
+      // follows the journal's recorded proposers whatever the budget.
+      budget: search.trials,
+      parallelism: Math.max(1, this.opts.parallelism),
       ...(search.pruner !== undefined ? { pruner: search.pruner, maxEpochs: epochsOf(training) } : {}),
     });
   }
@@ -190,6 +211,7 @@ class Sweep {
       log(`grid has ${this.study.remaining} points (fewer than ${search.trials} trials): each runs once`);
     }
     this.outputs.reset();
+    this.opts.progress?.setTotal?.(this.total);
     log(
       `tuning ${Object.keys(space).length} parameters with ${search.algorithm}: ${this.total} trials, ${Math.min(parallelism, this.total)} in parallel, seed ${search.seed}` +
         (shard ? `, shard ${shard.index}/${shard.count}` : ''),
@@ -241,7 +263,7 @@ class Sweep {
     if (this.asked >= this.total) return undefined;
     const t = this.study.ask();
     this.asked++;
-    this.journalAppend({ op: 'ask', id: t.id, params: t.params });
+    this.journalAppend({ op: 'ask', id: t.id, params: t.params, sampler: t.sampler, ...(t.askMs !== undefined ? { askMs: t.askMs } : {}) });
     return t;
   }
 
@@ -260,6 +282,7 @@ class Sweep {
 
   private record(r: TrialRecord, model: () => ModelArtifacts | undefined): void {
     const { direction, metric } = this.config.objective;
+    r.sampler = this.study.trial(r.id).sampler;
     this.records.push(r);
     if (r.reused) this.reused++;
     else this.trained++;
@@ -273,6 +296,8 @@ class Sweep {
       this.best = { trial: b.id, params: b.params, value: b.value as number, metric, direction, metrics: b.metrics ?? {} };
     }
     this.opts.log(progressLine(r, this.records.length, this.total, this.best, metric, Date.now() - this.started));
+    this.opts.progress?.trialFinished(r.id, this.records.length, this.best && { trial: this.best.trial, value: this.best.value });
+    this.html.update(this.records);
   }
 
   /** Keeps a trained trial in the store (and the remote cache), indexed by its lineage when it has a checkpoint. */
@@ -330,15 +355,21 @@ class Sweep {
       if (prunedAt !== undefined) return this.prunedBeforeTraining(t, keys, resumeFrom, history, prunedAt);
       reported = history.length;
     }
+    const slot = (this.freeSlots.sort((a, b) => a - b).shift() as number) ?? 0;
+    this.opts.progress?.trialStarted(t.id, t.params, slot);
+    const { progress } = this.opts;
     // Each epoch's objective goes to the study, which may prune the trial there and then. Epochs
     // reported already (a resumed trial's, or again after a refused checkpoint) are not re-told.
-    const reports = this.rules.pruning
-      ? openReportChannel((step, value) => {
-          if (step > reported) this.study.report(t.id, step, value);
-          reported = Math.max(reported, step);
-          return this.study.shouldPrune(t.id);
-        })
-      : undefined;
+    const reports =
+      this.rules.pruning || progress
+        ? openReportChannel((step, value) => {
+            progress?.epoch(t.id, step, value);
+            if (!this.rules.pruning) return false;
+            if (step > reported) this.study.report(t.id, step, value);
+            reported = Math.max(reported, step);
+            return this.study.shouldPrune(t.id);
+          })
+        : undefined;
     const task = {
       configFile: this.config.file,
       params: t.params,
@@ -349,18 +380,26 @@ class Sweep {
       resumeFrom,
       ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}),
     };
+    const timing = () => ({ startMs: t0 - this.started, endMs: Date.now() - this.started, slot });
     try {
       const outcome = await (this.pool as TrialPool).run(task, this.abort.signal);
-      this.finishTrained(t, keys, outcome, Date.now() - t0);
+      this.finishTrained(t, keys, outcome, Date.now() - t0, timing());
     } catch (e) {
-      if (!this.abort.signal.aborted) this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0);
+      if (!this.abort.signal.aborted) this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, timing());
     } finally {
+      this.freeSlots.push(slot);
       reports?.close();
     }
   }
 
-  private finishTrained(t: AskedTrial, { key, lineage }: TrialKeys, outcome: TrialTaskResult | Error, wallMs: number): void {
-    const base = { id: t.id, params: t.params, reused: false, key };
+  private finishTrained(
+    t: AskedTrial,
+    { key, lineage }: TrialKeys,
+    outcome: TrialTaskResult | Error,
+    wallMs: number,
+    timing: { startMs: number; endMs: number; slot: number },
+  ): void {
+    const base = { id: t.id, params: t.params, reused: false, key, ...timing };
     if (outcome instanceof Error || !outcome.ok) {
       // A trial's own failure (its module's build() threw, training diverged, …) fails it alone.
       const error = outcome instanceof Error ? oneLine(outcome.message) : outcome.userError;
@@ -402,8 +441,10 @@ class Sweep {
   private probe(): Promise<void> {
     this.probed ??= (async () => {
       this.dataset = await this.opts.dataset?.();
-      this.pool = new TrialPool(this.poolSize, (e) =>
-        this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+      this.pool = new TrialPool(
+        this.poolSize,
+        (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+        { backend: this.opts.backend, config: this.config, ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}) },
       );
       const r = await this.pool.probe({
         configFile: this.config.file,
@@ -463,6 +504,7 @@ class Sweep {
     await this.opts.remote?.flush();
     this.outputs.writeCsv(this.records, Object.keys(this.config.space));
     this.outputs.writeStudy(this.study.toJSON());
+    this.html.finish(this.records, this.records.length >= this.total);
   }
 
   /** The leaderboard, summary, best.json, best model and report.md. */

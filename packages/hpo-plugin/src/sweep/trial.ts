@@ -5,7 +5,7 @@
  */
 import type { Params } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
-import { resolveTrial } from '../config';
+import { resolveTrial } from '../config/resolve';
 import type { Dataset } from '../data/dataset';
 import type { TrainingCheckpoint } from '../training/checkpoint';
 import { trainModel, type EpochLog } from '../training/train';

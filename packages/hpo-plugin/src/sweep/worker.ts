@@ -1,11 +1,16 @@
 /**
  * The body of a trial worker thread (run by piscina). Each thread selects its TensorFlow.js backend
- * once and caches the parsed config per YAML file; the dataset comes with the task, prepared once by
- * the sweep on shared memory (or, without one, is prepared here once per YAML file), so a trial costs
- * only its training.
+ * once and caches the parsed config per YAML file; the dataset is the sweep's, prepared once on
+ * shared memory and handed over in `workerData` and with each task (or, without one, prepared here
+ * once per YAML file), so a trial costs only its training.
+ *
+ * A sweep's pool hands each thread its backend and the already-parsed config as `workerData`
+ * (`WorkerWarmUp`): the thread loads tfjs and prepares the dataset as soon as it starts, while the
+ * main thread is still asking for the first trials, and never compiles the config's JSON schema
+ * again (that alone costs as much as a short trial).
  */
+import { workerData } from 'node:worker_threads';
 import type { Params } from '@nx-hpo/optimizers';
-import { loadTuneConfig } from '../config';
 import { isUserError, type UserError } from '../errors';
 import { locateInConfig } from '../executors/user-errors';
 import { loadModelModule } from '../training/model';
@@ -52,27 +57,63 @@ export type TrialTaskResult =
   /** A user-caused error (bad model for the data, …), as its one `file:line:col: …` line. */
   | { ok: false; userError: string };
 
+/** A parsed config without its `locate` function (which cannot cross to a thread). */
+export type PortableConfig = Omit<TuneConfig, 'locate'>;
+
+/** What a sweep's pool gives each thread to start with. */
+export interface WorkerWarmUp {
+  backend: BackendName;
+  config: PortableConfig;
+  /** The sweep's prepared dataset (shared memory): the thread prepares nothing itself. */
+  dataset?: Dataset;
+  datasetId?: string;
+}
+
 let backendPromise: Promise<Backend> | undefined;
 const configs = new Map<string, TuneConfig>();
 const datasets = new Map<string, Promise<Dataset>>();
 let keptDataset: { id: string | undefined; dataset: Dataset } | undefined;
+const warm = workerData as WorkerWarmUp | undefined;
+
+/** Loaded only when a config must be read from its file (ajv and the YAML parser are not small). */
+const loadConfig = (file: string): TuneConfig => (require('../config') as typeof import('../config')).loadTuneConfig(file);
+
+function configFor(configFile: string): TuneConfig {
+  if (warm?.config.file !== configFile) return loadConfig(configFile);
+  // Source positions are only wanted for an error message: read the file again then.
+  return { ...warm.config, locate: (path) => loadConfig(configFile).locate(path) };
+}
 
 /**
- * The trial's config and dataset: the dataset the task carries (shared memory; the same arrays for
- * every trial of the sweep), else one this thread prepared for the YAML file and keeps.
+ * The trial's config and dataset: the sweep's shared dataset (with the task, or from workerData),
+ * the same arrays for every trial; else one this thread prepared for the YAML file and keeps.
  */
 async function prepare(task: Pick<TrialTask, 'configFile' | 'dataset' | 'datasetId'>): Promise<{ config: TuneConfig; dataset: Dataset }> {
   let config = configs.get(task.configFile);
-  if (!config) configs.set(task.configFile, (config = loadTuneConfig(task.configFile)));
-  if (task.dataset) {
-    // Each task's copy is a new object over the same shared memory; keep one, so that whatever the
+  if (!config) configs.set(task.configFile, (config = configFor(task.configFile)));
+  const fromWarm = warm?.config.file === task.configFile && warm.dataset ? { dataset: warm.dataset, id: warm.datasetId } : undefined;
+  const shared = task.dataset ? { dataset: task.dataset, id: task.datasetId } : fromWarm;
+  if (shared) {
+    // Each copy is a new object over the same shared memory; keep one, so that whatever the
     // training layer keeps per dataset (e.g. tensors) survives from trial to trial.
-    if (!keptDataset || keptDataset.id !== task.datasetId || task.datasetId === undefined) keptDataset = { id: task.datasetId, dataset: task.dataset };
+    if (!keptDataset || keptDataset.id !== shared.id || shared.id === undefined) keptDataset = { id: shared.id, dataset: shared.dataset };
     return { config, dataset: keptDataset.dataset };
   }
   let dataset = datasets.get(task.configFile);
   if (!dataset) datasets.set(task.configFile, (dataset = prepareDatasetAsync(config.data)));
   return { config, dataset: await dataset };
+}
+
+if (warm?.backend) {
+  backendPromise = selectBackend(warm.backend);
+  backendPromise.then(
+    () => {
+      // The first task prepares it again and reports the error as that trial's.
+      prepare({ configFile: warm.config.file, dataset: warm.dataset, datasetId: warm.datasetId }).catch(() => {});
+    },
+    // The first task awaits the same promise and reports the failure.
+    () => {},
+  );
 }
 
 /**

@@ -22,8 +22,9 @@ import { EARLY_STOPPING_START, earlyStoppingOptions, observeEpoch, type EarlySto
 import { ADAM_HD_CLASS, SGD_HD_CLASS } from './hypergradient';
 import { createLrControl, type LrControl } from './lr-control';
 import { buildModel } from './model';
+import { DenseFastTrainer, planDenseFast, type EpochSums } from './dense-fast';
 import { createOptimizer, learningRateOf } from './optimizer';
-import { captureOptimizerState, restoreOptimizerState } from './optimizer-state';
+import { captureOptimizerState, restoreOptimizerState, type OptimizerState } from './optimizer-state';
 import { checkSchedule } from './schedule';
 import type { ModelSpec, Task, TrainingSpec } from './spec';
 import { packTensors, unpackTensors, type TensorPack } from './tensor-pack';
@@ -51,6 +52,12 @@ export interface TrainOptions {
   resumeFrom?: TrainingCheckpoint;
   /** When true, the result carries `checkpoint`, taken after the last epoch trained. */
   checkpoint?: boolean;
+  /**
+   * Train dense models with the fused trainer (dense-fast.ts) where it applies (default true).
+   * Only for tests and benchmarks that compare it with tfjs: its numbers are not tfjs's, and the
+   * trial key (TRAINER_NUMERICS_VERSION) assumes the default.
+   */
+  fused?: boolean;
 }
 
 export interface TrainResult {
@@ -158,6 +165,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     if (val) tensors.push(val.x, val.y);
 
     const dropouts = dropoutLayers(model);
+    const fast = opts.fused === false ? undefined : fusedTrainer(tf, model, loss, dropouts, training.batchSize);
+    if (fast) disposables.push(fast);
     const stepsPerEpoch = Math.ceil(ds.nTrain / training.batchSize);
     const lrControl = training.schedule
       ? createLrControl(training.schedule, model.optimizer, { clock: { epochs: training.epochs, stepsPerEpoch }, hasValidation: val !== undefined })
@@ -176,22 +185,61 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       if (from.history.length !== from.epoch) throw new Error(`cannot resume training: the checkpoint is at epoch ${from.epoch} but holds ${from.history.length} epochs of history`);
       if (from.epoch > training.epochs) throw new Error(`cannot resume training: the checkpoint is at epoch ${from.epoch}, past training.epochs (${training.epochs})`);
       await restoreTraining(tf, model, from, lrControl, stopping);
+      if (fast) {
+        fast.readWeights();
+        fast.restoreOptimizer(from.optimizer);
+      }
       history = from.history.map((log) => ({ ...log }));
       // Early stopping had ended that training: a straight run would have trained no further.
       stoppedEarly = from.stoppedEarly;
     }
-    const xBuf = new Float32Array(ds.xTrain.length);
-    const yBuf = new Float32Array(ds.nTrain);
+    const xBuf = fast ? undefined : new Float32Array(ds.xTrain.length);
+    const yBuf = fast ? undefined : new Float32Array(ds.nTrain);
     let epochNow = 0;
     let badBatchLoss: number | undefined;
+    /** The bookkeeping after an epoch's metrics are in: checks, schedule, early stopping, onEpoch. */
+    const endEpoch = (log: EpochLog): 'stop' | undefined => {
+      for (const key of val ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
+        if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${log.epoch}`);
+      }
+      lrControl?.afterEpoch(log.epoch, log);
+      const stop = stopping?.observe(model, log, training.epochs) ?? false;
+      history.push(log);
+      stoppedEarly = stop;
+      return opts.onEpoch?.(log) === 'stop' || stop ? 'stop' : undefined;
+    };
 
     for (let epoch = history.length + 1; !stoppedEarly && epoch <= training.epochs; epoch++) {
       throwIfAborted(opts.signal);
       epochNow = epoch;
       const started = performance.now();
-      shuffleInto(ds, Rng.derive(seed, epoch), xBuf, yBuf);
-      const x = tf.tensor(xBuf, [ds.nTrain, ...exampleShape(ds)]);
-      const y = label(yBuf, ds.nTrain);
+      const order = epochOrder(ds.nTrain, seed, epoch);
+      if (fast) {
+        const sums = fast.trainEpoch({
+          x: ds.xTrain,
+          y: ds.yTrain,
+          order,
+          batchSize: training.batchSize,
+          epoch,
+          lrAt: (batch) => {
+            lrControl?.beforeBatch((epoch - 1) * stepsPerEpoch + batch);
+            return learningRateOf(model.optimizer);
+          },
+          aborted: () => opts.signal?.aborted === true,
+        });
+        throwIfAborted(opts.signal);
+        if (sums.diverged !== undefined) throw new Error(`loss became ${sums.diverged} at epoch ${epoch}`);
+        const log: EpochLog = { epoch, ...sumsLog(sums, ds.task, ''), val_loss: NaN, lr: learningRateOf(model.optimizer), durationMs: 0 };
+        if (val) Object.assign(log, sumsLog(fast.evaluate(ds.xVal, ds.yVal), ds.task, 'val_'));
+        fast.writeWeights();
+        log.durationMs = performance.now() - started;
+        const r = endEpoch(log);
+        if (r === 'stop') break;
+        continue;
+      }
+      gatherInto(ds, order, xBuf!, yBuf!);
+      const x = tf.tensor(xBuf!, [ds.nTrain, ...exampleShape(ds)]);
+      const y = label(yBuf!, ds.nTrain);
       let h;
       try {
         h = await model.fit(x, y, {
@@ -223,17 +271,13 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       const log = epochLog(h.history, epoch, learningRateOf(model.optimizer), 0);
       if (val) Object.assign(log, validate(model, val.x, val.y, training.batchSize));
       log.durationMs = performance.now() - started;
-      for (const key of val ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
-        if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${epoch}`);
-      }
-      lrControl?.afterEpoch(epoch, log);
-      const stop = stopping?.observe(model, log, training.epochs) ?? false;
-      history.push(log);
-      stoppedEarly = stop;
-      if (opts.onEpoch?.(log) === 'stop' || stop) break;
+      if (endEpoch(log) === 'stop') break;
     }
     for (const d of dropouts) d.layer.seed = d.base;
-    const checkpoint = opts.checkpoint ? await captureCheckpoint(model, fit!, history, stoppedEarly, lrControl, stopping) : undefined;
+    const optimizerState = fast
+      ? () => fast.optimizerState(model.optimizer.getClassName(), learningRateOf(model.optimizer))
+      : () => captureOptimizerState(model.optimizer);
+    const checkpoint = opts.checkpoint ? await captureCheckpoint(model, fit!, history, stoppedEarly, lrControl, stopping, optimizerState) : undefined;
     const kept = stopping?.restore(model) ?? history.length;
     const result: TrainResult = { history, final: finalMetrics(history[kept - 1]!), model };
     if (checkpoint) result.checkpoint = checkpoint;
@@ -255,6 +299,7 @@ async function captureCheckpoint(
   stoppedEarly: boolean,
   lrControl: LrControl | undefined,
   stopping: EarlyStopping | undefined,
+  optimizerState: () => Promise<OptimizerState>,
 ): Promise<TrainingCheckpoint> {
   const checkpoint: TrainingCheckpoint = {
     format: CHECKPOINT_FORMAT,
@@ -265,7 +310,7 @@ async function captureCheckpoint(
     fit,
     // read() hands out the variables themselves; packing only downloads their values.
     weights: await packTensors(model.weights.map((w) => ({ name: w.name, tensor: w.read() }))),
-    optimizer: await captureOptimizerState(model.optimizer),
+    optimizer: await optimizerState(),
   };
   if (lrControl) checkpoint.lrControl = lrControl.save();
   if (stopping) checkpoint.earlyStopping = await stopping.save(model);
@@ -413,14 +458,36 @@ function labelTensor(tf: Tf, y: Float32Array, n: number, encoding: LabelEncoding
   return tf.tensor2d(oneHot, [n, numClasses]);
 }
 
-/** Writes the training rows in a seeded random order into the reusable buffers. */
-function shuffleInto(ds: Dataset, rng: Rng, xBuf: Float32Array, yBuf: Float32Array): void {
-  const order = rng.shuffle(Array.from({ length: ds.nTrain }, (_, i) => i));
+/** The training rows' order in `epoch`: a seeded shuffle, the same for both trainers. */
+function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  return Uint32Array.from(Rng.derive(seed, epoch).shuffle(Array.from({ length: n }, (_, i) => i)));
+}
+
+/** Writes the training rows in `order` into the reusable buffers. */
+function gatherInto(ds: Dataset, order: Uint32Array, xBuf: Float32Array, yBuf: Float32Array): void {
   const f = ds.numFeatures;
   order.forEach((row, k) => {
     xBuf.set(ds.xTrain.subarray(row * f, (row + 1) * f), k * f);
     yBuf[k] = ds.yTrain[row]!;
   });
+}
+
+/**
+ * The fused dense trainer for this model, or undefined when the model, loss or optimizer is one
+ * it does not train (or its kernels fail their check): tfjs trains it then.
+ */
+function fusedTrainer(tf: Tf, model: LayersModel, loss: LossInfo, dropouts: SeededDropout[], batchSize: number): DenseFastTrainer | undefined {
+  const plan = planDenseFast(model, loss.name, new Map(dropouts.map((d) => [d.layer, d.base])));
+  if (!plan) return undefined;
+  const kernels = DenseFastTrainer.kernels(tf);
+  return kernels ? new DenseFastTrainer(tf, plan, model, batchSize, kernels) : undefined;
+}
+
+/** An epoch's (or validation pass's) sums as log entries, prefixed `val_` for validation. */
+function sumsLog(s: EpochSums, task: Task, prefix: '' | 'val_'): { loss: number } & Partial<EpochLog> {
+  const loss = s.loss / s.rows;
+  const metric = s.metric / s.rows;
+  return (task === 'classification' ? { [`${prefix}loss`]: loss, [`${prefix}accuracy`]: metric } : { [`${prefix}loss`]: loss, [`${prefix}mae`]: metric }) as { loss: number } & Partial<EpochLog>;
 }
 
 interface SeededDropout {

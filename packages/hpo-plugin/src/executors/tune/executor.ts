@@ -11,6 +11,7 @@ import { Warnings } from '../../warnings';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
 import { TrialStore } from '../../store/trial-store';
 import { runSweep, SweepInterrupted, type Shard } from '../../sweep/runner';
+import { LiveStatus } from '../../sweep/status';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TuneExecutorOptions } from './schema';
 import { quote } from '../../quote';
@@ -20,6 +21,7 @@ export default async function tuneExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   let config: TuneConfig | undefined;
+  let status: LiveStatus | undefined;
   const interrupt = new AbortController();
   const onSigint = () => {
     // Said at once, synchronously: Nx may stop forwarding output as soon as it exits itself.
@@ -41,7 +43,10 @@ export default async function tuneExecutor(
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
     const data = config.data;
-    const { warn } = new Warnings((line) => console.warn(line));
+    status = liveStatus(config);
+    const log = status ? (line: string) => (status as LiveStatus).log(line) : (line: string) => console.log(line);
+    // With the live block, warnings go above it too (they would otherwise land inside it).
+    const { warn } = new Warnings(status ? log : (line) => console.warn(line));
     const store = new TrialStore(storeRoot(options, config, context.root), warn);
     const remoteConfig = remoteCacheFromEnv();
     const remote = remoteConfig ? new RemoteTrialCache(remoteConfig, warn) : undefined;
@@ -50,7 +55,9 @@ export default async function tuneExecutor(
       outputDir,
       parallelism,
       backend: options.backend ?? 'auto',
-      log: (line) => console.log(line),
+      log,
+      report: { name: context.projectName && context.targetName ? `${context.projectName}:${context.targetName}` : relative(context.root, file), train: trainCommandPrefix(context, options.config) },
+      ...(status ? { progress: status } : {}),
       signal: interrupt.signal,
       store,
       remote,
@@ -62,7 +69,7 @@ export default async function tuneExecutor(
       // to be trained; a data error is reported then, before any worker starts.
       dataset: async () => {
         const prepared = await loadPreparedData(data, { storeRoot: store.root, warn: (m) => warn(m, 'prepared-data') });
-        console.log(describePrepared(prepared));
+        log(describePrepared(prepared));
         return prepared.dataset;
       },
     });
@@ -77,6 +84,7 @@ export default async function tuneExecutor(
     }
     return reportFailure(locateInConfig(e, config), options.verbose);
   } finally {
+    status?.close();
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigint);
   }
@@ -103,4 +111,31 @@ export function defaultOutput(context: ExecutorContext, config: TuneConfig): str
   if (config.output) return config.output;
   if (context.projectName && context.targetName) return join('dist', 'hpo', context.projectName, context.targetName);
   return relative(context.root, join(config.dir, 'dist', 'hpo'));
+}
+
+/** The live status block, on a terminal only: CI logs and pipes keep the plain progress lines. */
+function liveStatus(config: TuneConfig): LiveStatus | undefined {
+  if (!process.stdout.isTTY || process.env['CI'] || process.env['NX_HPO_PLAIN'] === '1') return undefined;
+  const epochs = (config.training as { epochs?: unknown }).epochs;
+  return new LiveStatus(process.stdout, {
+    metric: config.objective.metric,
+    total: config.search.trials,
+    ...(typeof epochs === 'number' ? { epochs } : {}),
+  });
+}
+
+/**
+ * `npx nx run <project>:<train target>` for the train target of this same YAML (the inferred
+ * `train`/`train-<name>`, or any target running @nx-hpo/plugin:train on it); undefined without one.
+ */
+export function trainCommandPrefix(context: ExecutorContext, configOption: string): string | undefined {
+  const project = context.projectName;
+  if (!project) return undefined;
+  const targets = context.projectsConfigurations?.projects?.[project]?.targets ?? {};
+  const norm = (p: unknown) => (typeof p === 'string' ? p.replace(/\{projectRoot\}/g, context.projectsConfigurations?.projects?.[project]?.root ?? '').replace(/^\.\//, '') : '');
+  const mine = norm(configOption);
+  const name = Object.keys(targets)
+    .sort()
+    .find((t) => targets[t]?.executor === '@nx-hpo/plugin:train' && norm(targets[t]?.options?.config) === mine);
+  return name ? `npx nx run ${project}:${name}` : undefined;
 }

@@ -1,6 +1,6 @@
 export interface TuneExecutorOptions {
   config: string;
-  algorithm?: 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning';
+  algorithm?: 'random' | 'grid' | 'bayesian' | 'tpe' | 'qlearning' | 'auto';
   trials?: number;
   parallelism?: number;
   seed?: number;

@@ -1,0 +1,5 @@
+export interface ReportExecutorOptions {
+  studies: string[];
+  outputPath?: string;
+  title?: string;
+}

@@ -1,0 +1,403 @@
+/**
+ * `auto`: an adaptive, ensembled search. The user names no algorithm; auto runs a portfolio of our
+ * samplers on one shared history (every member observes every trial, whoever proposed it) and
+ * decides, at each ask, which member proposes.
+ *
+ * Adaptive — the portfolio is planned from the space, the budget and the parallelism (planPortfolio):
+ *   - a finite space whose every point fits in the budget is simply enumerated (grid);
+ *   - otherwise the GP (bayesian) opens with its space-filling design and then shares the asks with
+ *     qlearning's coordinate walk from the incumbent; TPE joins when most parameters are
+ *     categorical (where the GP's one-hot kernel is weakest) and takes the GP's place when the GP
+ *     costs too much;
+ *   - measured costs (affordable): a member whose recent asks took longer on average than the
+ *     allowance is left out. An ask's cost is the CPU time it took (Study measures it with
+ *     process.cpuUsage where there is one), so other programs competing for the cores do not make
+ *     the GP look expensive. The allowance is `searchShare` (5%) of the median trial duration
+ *     divided by the parallelism, but never below `minAskMs` (50 ms, for objectives told without a
+ *     duration or that are faster than that). The GP's asks grow with every trial (O(n³) refits), so
+ *     this is what moves a long study from the GP to TPE.
+ *
+ * Ensembled — after the design, the proposer is drawn by Thompson sampling (chooseMember): each
+ * member's record is a Beta posterior over the reward of its proposals — 0 unless a proposal
+ * improves on the best trial told before it was asked, more the bigger the step (reward()) — with
+ * older outcomes discounted (γ = 0.9 per later trial of that member) because who is useful changes
+ * during a study (the GP early, local refinement late).
+ * Why a bandit and not one acquisition function ranking every member's proposal: ranking by the
+ * GP's expected improvement hands every ask to whatever the GP already believes, which is the GP's
+ * own proposal by construction (it maximises that very acquisition), so a member the GP model
+ * misjudges (the walk on a separable function) never gets an ask; a bandit judges members by what
+ * their proposals actually achieved. (We built and measured only the bandit; see BENCHMARKS.md.)
+ *
+ * Replay-safe: every decision is a function of the trials (their proposers, values and recorded
+ * costs Trial.askMs / Trial.durationMs), the plan and the ask's seeded generator, which is split
+ * into a decision stream and a member stream. A replayed ask names its recorded proposer
+ * (SamplerContext.proposer), which auto follows, so wall-clock time never changes a replay, and a
+ * resumed study (toJSON/fromJSON) carries the trials with their costs.
+ */
+import { AlgorithmError } from '../errors';
+import { Rng } from '../rng';
+import { gridSize } from '../space';
+import { lossOf, type Direction, type ObserveContext, type Params, type Sampler, type SamplerContext, type Space, type SamplerOptions, type Suggestion, type Trial } from '../types';
+import { createGpSampler, defaultInitialTrials } from './gp';
+import { createGridSampler } from './grid';
+import { createQLearningSampler } from './qlearning';
+import { createRandomSampler } from './random';
+import { createTpeSampler } from './tpe';
+
+export type MemberName = 'bayesian' | 'tpe' | 'qlearning' | 'random' | 'grid';
+export const MEMBER_NAMES: readonly MemberName[] = ['bayesian', 'tpe', 'qlearning', 'random', 'grid'];
+
+export interface AutoOptions {
+  /** Largest share of the sweep's time the search itself may take (default 0.05). */
+  searchShare?: number;
+  /** Mean ms per ask always allowed, whatever the trials' durations (default 50). */
+  minAskMs?: number;
+}
+
+interface ResolvedAutoOptions {
+  searchShare: number;
+  minAskMs: number;
+}
+
+export const AUTO_OPTION_KEYS: readonly (keyof AutoOptions)[] = ['searchShare', 'minAskMs'];
+
+function resolveOptions(raw: AutoOptions | SamplerOptions): ResolvedAutoOptions {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AlgorithmError(`auto options must be a mapping (got ${JSON.stringify(raw)})`, ['options']);
+  }
+  const o = raw as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(AUTO_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new AlgorithmError(`unknown auto option '${key}'; allowed: ${AUTO_OPTION_KEYS.join(', ')}`, ['options', key]);
+    }
+  }
+  const share = o.searchShare ?? 0.05;
+  if (typeof share !== 'number' || !(share > 0 && share < 1)) {
+    throw new AlgorithmError(`auto option 'searchShare' must be a fraction above 0 and below 1 (got ${JSON.stringify(share)})`, ['options', 'searchShare']);
+  }
+  const minAskMs = o.minAskMs ?? 50;
+  if (typeof minAskMs !== 'number' || !Number.isFinite(minAskMs) || minAskMs < 0) {
+    throw new AlgorithmError(`auto option 'minAskMs' must be a number of at least 0 (got ${JSON.stringify(minAskMs)})`, ['options', 'minAskMs']);
+  }
+  return { searchShare: share, minAskMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning from the space, the budget and the parallelism
+
+export interface Plan {
+  /** Members that may propose after the design, in preference order. */
+  members: MemberName[];
+  /** The member that proposes the first `design` trials. */
+  opener: MemberName;
+  design: number;
+  /** Stands in for a member that is too expensive (always cheap). */
+  fallback: MemberName;
+  /** Why, in one line (shown in tests and the bench). */
+  reason: string;
+}
+
+/** The number of points of a finite space, or undefined when a parameter is continuous (or the grid is huge). */
+export function finiteSize(space: Space): number | undefined {
+  for (const spec of Object.values(space)) {
+    if (spec.type === 'float' && spec.step === undefined && spec.values === undefined) return undefined;
+  }
+  try {
+    return gridSize(space);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of the parameters that are categorical. */
+export function categoricalShare(space: Space): number {
+  const specs = Object.values(space);
+  return specs.length === 0 ? 0 : specs.filter((s) => s.type === 'categorical').length / specs.length;
+}
+
+/**
+ * Trials of auto's space-filling opening (the GP's Sobol points): the GP's own default, a few more
+ * than the parameters and at most 10. (Halving it, tried for 25-trial budgets, lost more than it won:
+ * BENCHMARKS.md.) A function of the space alone, so a replay with another budget opens the same way.
+ */
+export function designSize(space: Space): number {
+  return defaultInitialTrials(space);
+}
+
+/** Largest dimension at which the GP is in the portfolio (beyond, its model is too weak for the cost). */
+export const GP_MAX_DIMS = 20;
+
+export function planPortfolio(space: Space, budget: number | undefined, parallelism: number): Plan {
+  const size = finiteSize(space);
+  if (size !== undefined && budget !== undefined && size <= budget) {
+    return { members: ['grid'], opener: 'grid', design: 0, fallback: 'grid', reason: `all ${size} points fit in the budget of ${budget}: enumerate them` };
+  }
+  const dims = Object.keys(space).length;
+  const members: MemberName[] = [];
+  const reasons: string[] = [];
+  const useGp = dims <= GP_MAX_DIMS;
+  if (useGp) members.push('bayesian');
+  else reasons.push(`${dims} parameters: no GP`);
+  members.push('qlearning');
+  const categorical = categoricalShare(space);
+  if (!useGp || categorical >= 0.5) {
+    members.push('tpe');
+    if (useGp) reasons.push(`${Math.round(categorical * 100)}% categorical: tpe joins`);
+  }
+  if (parallelism > 1) reasons.push(`parallelism ${parallelism}: pending trials are fantasised (GP) or lied about (TPE)`);
+  const opener: MemberName = useGp ? 'bayesian' : 'random';
+  const design = useGp ? designSize(space) : Math.max(5, Math.min(10, 2 * dims));
+  return { members, opener, design, fallback: 'tpe', reason: reasons.join('; ') || 'gp design, then gp and qlearning by bandit' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measured costs
+
+/** Median of the recorded trial durations (ms), or undefined when none was told. */
+export function medianDuration(trials: readonly Trial[]): number | undefined {
+  const ds = trials.filter((t) => t.state !== 'running' && t.durationMs !== undefined).map((t) => t.durationMs as number);
+  if (ds.length === 0) return undefined;
+  ds.sort((a, b) => a - b);
+  const mid = ds.length >> 1;
+  return ds.length % 2 === 1 ? (ds[mid] as number) : ((ds[mid - 1] as number) + (ds[mid] as number)) / 2;
+}
+
+/** The mean ms per ask the search may spend: the stated share of a trial's time per worker, or the floor. */
+export function askAllowanceMs(trials: readonly Trial[], parallelism: number, options: { searchShare: number; minAskMs: number }): number {
+  const d = medianDuration(trials);
+  const share = d === undefined ? 0 : (options.searchShare * d) / Math.max(1, parallelism);
+  return Math.max(options.minAskMs, share);
+}
+
+/**
+ * A member's recent mean ms per ask: the mean over its last max(10, ⌈(id + 1)/10⌉) recorded asks,
+ * with id the trial of its latest ask: a window that holds at least one of the GP's periodic
+ * refits (every ⌊n/10⌋ asks). It is fixed by the member's own asks, so a member left out for its
+ * cost keeps its last measurement (and stays out) until the allowance grows. Undefined before it
+ * has asked 3 times.
+ */
+export function recentAskMs(trials: readonly Trial[], member: string): number | undefined {
+  const mine: number[] = [];
+  let lastId = 0;
+  for (const t of trials) {
+    if (t.sampler === member && t.askMs !== undefined) {
+      mine.push(t.askMs);
+      lastId = t.id;
+    }
+  }
+  if (mine.length < 3) return undefined;
+  const window = mine.slice(-Math.max(10, Math.ceil((lastId + 1) / 10)));
+  return window.reduce((s, x) => s + x, 0) / window.length;
+}
+
+/** Whether a member's measured cost is within the allowance (unknown costs are). */
+export function affordable(trials: readonly Trial[], member: string, allowanceMs: number): boolean {
+  const cost = recentAskMs(trials, member);
+  return cost === undefined || cost <= allowanceMs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bandit
+
+/** Discount per later trial of the same member: old outcomes count less. */
+export const REWARD_DISCOUNT = 0.9;
+/** What any improvement of the incumbent earns at least. */
+export const MIN_WIN = 0.2;
+
+export interface MemberRecord {
+  /** Discounted sum of rewards (in [0, 1] per proposal). */
+  wins: number;
+  /** Discounted sum of 1 − reward. */
+  losses: number;
+}
+
+/**
+ * The reward of a proposal with loss `loss` when the best earlier loss was `best` and the lower
+ * quartile of the earlier losses `q`: 0 unless it improves on the incumbent; an improvement earns
+ * MIN_WIN plus its size in units of the spread of the good trials (q − best), up to 1. Scale-free,
+ * and a big step (the GP jumping to a new basin) counts for more than a tiny polish.
+ */
+export function reward(loss: number | undefined, best: number, q: number | undefined): number {
+  if (loss === undefined || !(loss < best)) return 0;
+  if (!Number.isFinite(best) || q === undefined || !(q > best)) return 1;
+  return Math.min(1, MIN_WIN + (best - loss) / (q - best));
+}
+
+/**
+ * Each member's discounted record of the rewards of the finished trials it proposed after the
+ * design (failed and pruned trials earn 0), each judged against the complete trials with a
+ * smaller id: the history when it was asked, in sequence order.
+ */
+export function memberRecords(trials: readonly Trial[], direction: Direction, design: number, members: readonly string[]): Map<string, MemberRecord> {
+  const out = new Map<string, MemberRecord>(members.map((m) => [m, { wins: 0, losses: 0 }]));
+  const sorted: number[] = [];
+  for (const t of trials) {
+    const loss = t.state === 'complete' && t.value !== undefined ? lossOf(t.value, direction) : undefined;
+    const rec = t.id >= design && t.sampler !== undefined ? out.get(t.sampler) : undefined;
+    if (rec !== undefined && t.state !== 'running') {
+      const r = reward(loss, sorted.length > 0 ? (sorted[0] as number) : Infinity, sorted.length > 1 ? sorted[Math.floor(sorted.length / 4)] : undefined);
+      rec.wins = rec.wins * REWARD_DISCOUNT + r;
+      rec.losses = rec.losses * REWARD_DISCOUNT + (1 - r);
+    }
+    if (loss !== undefined) sorted.splice(insertionPoint(sorted, loss), 0, loss);
+  }
+  return out;
+}
+
+function insertionPoint(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Thompson sampling on Beta(1 + wins, 1 + losses); ties go to the earlier member. */
+export function chooseMember(records: Map<string, MemberRecord>, members: readonly string[], rng: Rng): string {
+  let bestName = members[0] as string;
+  let bestDraw = -Infinity;
+  for (const m of members) {
+    const r = records.get(m) ?? { wins: 0, losses: 0 };
+    const draw = betaSample(1 + r.wins, 1 + r.losses, rng);
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      bestName = m;
+    }
+  }
+  return bestName;
+}
+
+/** A Beta(a, b) draw from two Gamma draws (Marsaglia–Tsang; a, b ≥ 1 here). */
+export function betaSample(a: number, b: number, rng: Rng): number {
+  const x = gammaSample(a, rng);
+  const y = gammaSample(b, rng);
+  return x / (x + y);
+}
+
+function gammaSample(shape: number, rng: Rng): number {
+  if (shape < 1) return gammaSample(shape + 1, rng) * Math.pow(rng.next() || Number.MIN_VALUE, 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const z = rng.normal();
+    const v = (1 + c * z) ** 3;
+    if (v <= 0) continue;
+    const u = rng.next();
+    if (Math.log(u || Number.MIN_VALUE) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The decision
+
+export interface Decision {
+  member: MemberName;
+  /** 'design' | 'replay' | 'bandit' | 'only' (one member left) */
+  why: string;
+}
+
+/**
+ * Which member proposes the next trial: a pure function of the plan, the trials so far (with their
+ * proposers and recorded costs), the parallelism and the decision generator.
+ */
+export function decide(
+  plan: Plan,
+  trials: readonly Trial[],
+  direction: Direction,
+  parallelism: number,
+  options: { searchShare: number; minAskMs: number },
+  rng: Rng,
+  proposer?: string,
+): Decision {
+  if (proposer !== undefined && (MEMBER_NAMES as readonly string[]).includes(proposer)) return { member: proposer as MemberName, why: 'replay' };
+  if (trials.length < plan.design) return { member: plan.opener, why: 'design' };
+  const allowance = askAllowanceMs(trials, parallelism, options);
+  let members = plan.members.filter((m) => affordable(trials, m, allowance));
+  if (members.length < plan.members.length && !members.includes(plan.fallback)) members.push(plan.fallback);
+  if (members.length === 0) members = [plan.fallback];
+  if (members.length === 1) return { member: members[0] as MemberName, why: 'only' };
+  const records = memberRecords(trials, direction, plan.design, members);
+  return { member: chooseMember(records, members, rng) as MemberName, why: 'bandit' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sampler
+
+interface SavedAutoState {
+  version: 1;
+  members: Record<string, unknown>;
+}
+
+export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {}): Sampler {
+  const options = resolveOptions(rawOptions);
+  // The opening's Sobol points come from a GP sampler of its own; the modelling GP takes over
+  // from 2 observations on, so auto's plan alone decides how long the design lasts.
+  const opening = createGpSampler();
+  const members: Record<MemberName, Sampler> = {
+    bayesian: createGpSampler({ initialTrials: 2 }),
+    tpe: createTpeSampler(),
+    qlearning: createQLearningSampler(),
+    random: createRandomSampler(),
+    grid: createGridSampler(),
+  };
+  let planned: { space: Space; budget: number | undefined; parallelism: number; plan: Plan } | undefined;
+  const planFor = (ctx: SamplerContext): Plan => {
+    const parallelism = ctx.parallelism ?? 1;
+    if (!planned || planned.space !== ctx.space || planned.budget !== ctx.budget || planned.parallelism !== parallelism) {
+      planned = { space: ctx.space, budget: ctx.budget, parallelism, plan: planPortfolio(ctx.space, ctx.budget, parallelism) };
+    }
+    return planned.plan;
+  };
+
+  const propose = (ctx: SamplerContext): Suggestion => {
+    const plan = planFor(ctx);
+    // Two independent streams: the decision never shifts the member's randomness, so a replay
+    // that follows the recorded proposer gets the very same proposal.
+    const decisionRng = new Rng(ctx.rng.nextUint32());
+    const memberRng = new Rng(ctx.rng.nextUint32());
+    const { member } = decide(plan, ctx.trials, ctx.direction, ctx.parallelism ?? 1, options, decisionRng, ctx.proposer);
+    const sampler = member === 'bayesian' && ctx.trials.length < plan.design ? opening : members[member];
+    const params = sampler.suggest({ ...ctx, rng: memberRng });
+    return { params, sampler: member };
+  };
+
+  return {
+    name: 'auto',
+    usesCosts: true,
+    capacity(space: Space): number | undefined {
+      return finiteSize(space);
+    },
+    propose,
+    suggest(ctx: SamplerContext): Params {
+      return propose(ctx).params;
+    },
+    observe(trial: Trial, ctx: ObserveContext): void {
+      for (const m of MEMBER_NAMES) members[m].observe?.(trial, ctx);
+    },
+    saveState(): SavedAutoState {
+      const saved: SavedAutoState = { version: 1, members: {} };
+      for (const m of MEMBER_NAMES) {
+        const s = members[m].saveState?.();
+        if (s !== undefined) saved.members[m] = s;
+      }
+      const o = opening.saveState?.();
+      if (o !== undefined) saved.members.opening = o;
+      return saved;
+    },
+    loadState(state: unknown): void {
+      const s = state as Partial<SavedAutoState> | undefined;
+      if (!s || s.version !== 1 || typeof s.members !== 'object' || s.members === null) {
+        throw new Error('auto: the saved sampler state is malformed or from another version');
+      }
+      for (const m of MEMBER_NAMES) {
+        const v = (s.members as Record<string, unknown>)[m];
+        if (v !== undefined) members[m].loadState?.(v);
+      }
+      const o = (s.members as Record<string, unknown>).opening;
+      if (o !== undefined) opening.loadState?.(o);
+    },
+  };
+}
