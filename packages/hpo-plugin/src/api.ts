@@ -6,6 +6,9 @@
 export { loadTuneConfig, parseParamOverrides, resolveTrial } from './config';
 export type { DataConfig, ModelSpec, TrainingSpec, TuneConfig } from './config/types';
 export { prepareDataset, prepareSplits, prepareTestSet, type Dataset, type TestSet } from './data/dataset';
+// Every data source (CSV, JSON Lines, Parquet, data modules); the sync ones above read files only.
+export { prepareDatasetAsync, prepareSplitsAsync } from './data/dataset';
+export type { DataModuleContext, LoadedData } from './data/sources';
 export { selectBackend, type Backend, type BackendName } from './training/backend';
 export { loadModel, readModel, writeModel, type ModelArtifacts } from './training/save';
 export { UserError, isUserError } from './errors';

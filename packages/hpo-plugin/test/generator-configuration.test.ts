@@ -83,7 +83,7 @@ describe('configuration generator: what it writes', () => {
       await generate(tree, { project: 'app', data: csv, label: '4', task: 'regression', algorithm: 'tpe', trials: 7 });
       assert.equal(tree.read('apps/app/data/points.csv', 'utf-8'), readFileSync(csv, 'utf8'));
       const { config, dataset } = loadGenerated(tree, 'apps/app/tune.yaml');
-      assert.equal(config.data.path.endsWith(join('apps', 'app', 'data', 'points.csv')), true);
+      assert.equal(config.data.path!.endsWith(join('apps', 'app', 'data', 'points.csv')), true);
       assert.equal(config.data.header, false);
       assert.equal(config.data.label, 4);
       assert.equal(config.data.task, 'regression');

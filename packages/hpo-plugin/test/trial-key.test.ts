@@ -65,11 +65,11 @@ describe('trial key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nx-hpo-key-'));
     mkdirSync(join(dir, 'data'));
     const config = load(base);
-    copyFileSync(config.data.path, join(dir, 'data', 'digits.csv.gz'));
+    copyFileSync(config.data.path!, join(dir, 'data', 'digits.csv.gz'));
     writeFileSync(join(dir, 'model.ts'), readFileSync(join(fixtureDir, 'model.ts')));
     const copied = keyOf(load(base, dir));
     assert.equal(copied, reference, 'the same bytes elsewhere give the same key');
-    writeFileSync(join(dir, 'data', 'digits.csv.gz'), Buffer.concat([readFileSync(config.data.path), Buffer.from([0])]));
+    writeFileSync(join(dir, 'data', 'digits.csv.gz'), Buffer.concat([readFileSync(config.data.path!), Buffer.from([0])]));
     assert.notEqual(keyOf(load(base, dir)), reference);
     assert.notEqual(keyOf(load(base.replace(/split: 0\.2/, 'split: 0.25'))), reference);
   });

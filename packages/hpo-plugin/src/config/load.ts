@@ -34,6 +34,7 @@ import { isPlainObject, type AlgorithmName, type Space } from '@nx-hpo/optimizer
 import { UserError } from '../errors';
 import { findTemplateStrings, referencedNames, type TemplateString } from './placeholders';
 import { checkAgainstSchema, rankProblems } from './schema-check';
+import { dataFormat } from '../data/source-key';
 import { didYouMean } from './suggest';
 import { checkTemplateValues } from './template-check';
 import { METRICS } from './enums';
@@ -62,7 +63,10 @@ export function defaultDirection(metric: string): Direction {
 /** The config after the schema check and defaults: shapes are known, values not yet cross-checked. */
 interface RawConfig {
   data: {
-    path: string;
+    path?: string;
+    module?: string;
+    files?: string[];
+    options?: Record<string, unknown>;
     header: boolean;
     label: number | string;
     task: Task;
@@ -245,12 +249,10 @@ function isFile(p: string): boolean {
 }
 
 function dataConfig(raw: RawConfig['data'], dir: string, fail: Fail): DataConfig {
-  const abs = path.resolve(dir, raw.path);
-  if (!isFile(abs)) {
-    const what = fs.existsSync(abs) ? 'is not a file' : 'not found';
-    throw fail(['data', 'path'], `data file ${what}: ${escapeText(displayFile(abs), PATH_MAX)}`);
-  }
-  if (typeof raw.label === 'string' && !raw.header) {
+  const source = dataSource(raw, dir, fail);
+  // JSON Lines, Parquet and data modules name their columns themselves; a CSV needs its header row.
+  const csv = source.path !== undefined && dataFormat(source.path) === 'csv';
+  if (csv && typeof raw.label === 'string' && !raw.header) {
     throw fail(['data', 'label'], `a label given by column name (${quote(raw.label)}) needs header: true; without a header give the column index`);
   }
   for (const split of ['validation', 'test'] as const) {
@@ -266,7 +268,7 @@ function dataConfig(raw: RawConfig['data'], dir: string, fail: Fail): DataConfig
     seed: s.seed,
   });
   return {
-    path: abs,
+    ...source,
     header: raw.header,
     label: raw.label,
     task: raw.task,
@@ -275,6 +277,35 @@ function dataConfig(raw: RawConfig['data'], dir: string, fail: Fail): DataConfig
     scale: raw.scale,
     ...(raw.delimiter !== undefined ? { delimiter: raw.delimiter } : {}),
   };
+}
+
+/** Where the data comes from: a file (`path`) or a data module (`module`, its `files` and `options`). */
+function dataSource(raw: RawConfig['data'], dir: string, fail: Fail): Pick<DataConfig, 'path' | 'module' | 'files' | 'options'> {
+  if ((raw.path === undefined) === (raw.module === undefined)) {
+    const both = raw.path !== undefined;
+    throw fail(both ? ['data', 'module'] : ['data'], both
+      ? 'give either path (a data file) or module (a data module), not both'
+      : "missing required key 'path' (a CSV, JSON Lines or Parquet file), or 'module' (a data module exporting load)");
+  }
+  if (raw.path !== undefined) {
+    for (const key of ['files', 'options'] as const) {
+      if (raw[key] !== undefined) throw fail(['data', key], `${key} goes with a data module (data.module), not with data.path`);
+    }
+    const abs = path.resolve(dir, raw.path);
+    if (!isFile(abs)) {
+      const what = fs.existsSync(abs) ? 'is not a file' : 'not found';
+      throw fail(['data', 'path'], `data file ${what}: ${escapeText(displayFile(abs), PATH_MAX)}`);
+    }
+    return { path: abs };
+  }
+  const module = path.resolve(dir, raw.module as string);
+  if (!isFile(module)) throw fail(['data', 'module'], `data module ${fs.existsSync(module) ? 'is not a file' : 'not found'}: ${escapeText(displayFile(module), PATH_MAX)}`);
+  const files = (raw.files ?? []).map((f, i) => {
+    const abs = path.resolve(dir, f);
+    if (!fs.existsSync(abs)) throw fail(['data', 'files', i], `file not found: ${escapeText(displayFile(abs), PATH_MAX)}`);
+    return abs;
+  });
+  return { module, ...(raw.files !== undefined ? { files } : {}), ...(raw.options !== undefined ? { options: raw.options } : {}) };
 }
 
 function modelTemplate(raw: RawConfig['model'], dir: string, fail: Fail): ModelTemplate {

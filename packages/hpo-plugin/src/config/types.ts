@@ -21,8 +21,17 @@ export type { AlgorithmName, Params, Space };
 export type { Activation, Direction, LayerType, LossName, MetricName, OptimizerName, Padding, Scaling, ScheduleName, ScheduleStep, Task };
 
 export interface DataConfig {
-  /** Absolute path of the CSV (.csv or .csv.gz). */
-  path: string;
+  /**
+   * Absolute path of the data file: CSV (.csv, .csv.gz), JSON Lines (.jsonl, .ndjson, optionally
+   * .gz) or Parquet (.parquet). Absent exactly when `module` is given.
+   */
+  path?: string;
+  /** Absolute path of a data module whose `load(ctx)` returns the features and labels. */
+  module?: string;
+  /** Absolute paths of the files (or folders) a data module reads: they are part of the trial key. */
+  files?: string[];
+  /** Passed to a data module's `load` as `ctx.options`. */
+  options?: Record<string, unknown>;
   header: boolean;
   /** Column index (negative counts from the end) or column name. */
   label: number | string;

@@ -32,6 +32,11 @@ const SNIFFED_DELIMITERS = [',', '\t', ';'] as const;
 
 export function readCsv(file: string, options: ReadCsvOptions = {}): CsvTable {
   const shown = options.displayPath ?? displayPathOf(file);
+  return parseCsv(decodeCsvBytes(readCsvBytes(file, shown)), { ...options, displayPath: shown });
+}
+
+/** The file's bytes, gunzipped when it is gzip (by name or magic number); `shown` names it in errors. */
+export function readCsvBytes(file: string, shown = displayPathOf(file)): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -47,9 +52,14 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): CsvTable {
       throw new UserError(`not a valid gzip file: ${(e as Error).message}`, { file: shown });
     }
   }
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
-  return parseCsv(text, { ...options, displayPath: shown });
+  // A UTF-8 byte-order mark is not data.
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/** The text of CSV bytes (UTF-8, without a byte-order mark). */
+export function decodeCsvBytes(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Parses CSV text; `displayPath` names it in errors. */

@@ -11,33 +11,20 @@
 import { Rng, mixSeed } from '@nx-hpo/optimizers';
 import { UserError } from '../errors';
 import type { DataConfig, ScaleKind, Task } from '../training/spec';
-import { readCsv, type CsvTable } from './csv';
-import { applyScaler, fitScaler, type Scaler } from './scale';
+import { decodeCsvBytes, displayPathOf, parseCsv, readCsvBytes, type CsvTable } from './csv';
+import { parseNumericCsv, parseNumericCsvFile, type NumericCsv } from './csv-numeric';
+import { dataFormat } from './source-key';
+import { encodeClasses, encodeNumericClasses, resolveLabelColumn } from './labels';
+import type { DataShape, RawData } from './raw';
+import { loadDataModule, loadJsonl, loadParquet } from './sources';
+
+export type { DataShape, RawData } from './raw';
+export { encodeClasses, encodeNumericClasses, resolveLabelColumn } from './labels';
+import { applyScaler, fitScaler, scaleInPlace, type Scaler } from './scale';
 import { splitIndices, type IndexSplit } from './split';
 import { quote } from '../quote';
 
 export { applyScaler, fitScaler, type Scaler } from './scale';
-
-/** What every view of the data shares: its columns and what is predicted. */
-export interface DataShape {
-  task: Task;
-  featureNames: string[];
-  labelName: string;
-  numFeatures: number;
-  /** Class names in natural order (classification only); `y` holds indexes into it. */
-  classes?: string[];
-  /** Output width: the number of classes, or 1 for regression. */
-  numClasses: number;
-}
-
-/** Every row of the file, parsed but neither split nor scaled. */
-export interface RawData extends DataShape {
-  n: number;
-  /** Row-major n × numFeatures. */
-  x: Float32Array;
-  /** Class index (classification) or target value (regression), one per row. */
-  y: Float32Array;
-}
 
 export interface Dataset extends DataShape {
   /** Row-major nTrain × numFeatures, scaled. */
@@ -89,7 +76,7 @@ export interface RowSplits {
  */
 export function prepareDataset(cfg: DataConfig, opts: PrepareOptions = {}): Dataset {
   const raw = loadRawData(cfg);
-  return datasetFromSplits(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+  return datasetInPlace(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
 }
 
 /**
@@ -179,11 +166,12 @@ function testSetFromSplits(raw: RawData, splits: RowSplits, scaler: Scaler): Tes
     labelName: raw.labelName,
     numFeatures: f,
     numClasses: raw.numClasses,
-    x: applyScaler(gatherRows(raw.x, f, splits.test), scaler),
+    x: scaleInPlace(gatherRows(raw.x, f, splits.test), scaler),
     y: gatherRows(raw.y, 1, splits.test),
     n: splits.test.length,
     scaler,
   };
+  if (raw.featureShape) test.featureShape = raw.featureShape;
   if (raw.classes) test.classes = raw.classes;
   return test;
 }
@@ -202,39 +190,200 @@ export function splitOff(
   return splitIndices(from, fraction, new Rng(opts.seed), strata);
 }
 
-/** Gathers the given rows, fits the scaler on the training rows and scales both sets. */
+/**
+ * Gathers the given rows, fits the scaler on the training rows and scales both sets (in place: the
+ * gathered copies are the dataset's arrays, so a large dataset is never held twice). The arrays are
+ * backed by SharedArrayBuffers, so that trial worker threads read them without a copy each.
+ */
 export function buildDataset(raw: RawData, trainRows: readonly number[], valRows: readonly number[], scale: ScaleKind): Dataset {
   const f = raw.numFeatures;
-  const xTrainRaw = gatherRows(raw.x, f, trainRows);
-  const scaler = fitScaler(xTrainRaw, f, scale);
+  const xTrain = gatherRows(raw.x, f, trainRows);
+  const scaler = fitScaler(xTrain, f, scale);
   const dataset: Dataset = {
     task: raw.task,
     featureNames: raw.featureNames,
     labelName: raw.labelName,
     numFeatures: f,
     numClasses: raw.numClasses,
-    xTrain: applyScaler(xTrainRaw, scaler),
+    xTrain: scaleInPlace(xTrain, scaler),
     yTrain: gatherRows(raw.y, 1, trainRows),
-    xVal: applyScaler(gatherRows(raw.x, f, valRows), scaler),
+    xVal: scaleInPlace(gatherRows(raw.x, f, valRows), scaler),
     yVal: gatherRows(raw.y, 1, valRows),
     nTrain: trainRows.length,
     nVal: valRows.length,
     scaler,
   };
+  if (raw.featureShape) dataset.featureShape = raw.featureShape;
   if (raw.classes) dataset.classes = raw.classes;
   return dataset;
 }
 
-/** Copies rows `rows` of a row-major matrix with `width` columns. */
+/**
+ * `datasetFromSplits` that reuses `raw`'s memory instead of copying the rows (raw is consumed): the
+ * training rows move to the front in place (each only ever moves towards the start, so in order
+ * none is overwritten before it moved), the validation rows follow them, and the arrays are views
+ * of that one block. Peak memory is the raw data plus the validation rows, not twice the data.
+ */
+function datasetInPlace(raw: RawData, splits: RowSplits, scale: ScaleKind, fit: FitMode): Dataset {
+  const trainRows = fitRows(splits, fit);
+  const valRows = fit === 'full' ? [] : splits.val;
+  const f = raw.numFeatures;
+  const shared = (a: Float32Array) => (a.buffer instanceof SharedArrayBuffer ? a : (() => {
+    const c = sharedFloat32(a.length);
+    c.set(a);
+    return c;
+  })());
+  const x = shared(raw.x);
+  const y = shared(raw.y);
+  const xVal = gatherRows(x, f, valRows);
+  const yVal = gatherRows(y, 1, valRows);
+  trainRows.forEach((r, k) => {
+    if (r !== k) {
+      x.copyWithin(k * f, r * f, (r + 1) * f);
+      y[k] = y[r]!;
+    }
+  });
+  const nTrain = trainRows.length;
+  const nVal = valRows.length;
+  x.set(xVal, nTrain * f);
+  y.set(yVal, nTrain);
+  const xTrain = x.subarray(0, nTrain * f);
+  const scaler = fitScaler(xTrain, f, scale);
+  const dataset: Dataset = {
+    task: raw.task,
+    featureNames: raw.featureNames,
+    labelName: raw.labelName,
+    numFeatures: f,
+    numClasses: raw.numClasses,
+    xTrain: scaleInPlace(xTrain, scaler),
+    yTrain: y.subarray(0, nTrain),
+    xVal: scaleInPlace(x.subarray(nTrain * f, (nTrain + nVal) * f), scaler),
+    yVal: y.subarray(nTrain, nTrain + nVal),
+    nTrain,
+    nVal,
+    scaler,
+  };
+  if (raw.featureShape) dataset.featureShape = raw.featureShape;
+  if (raw.classes) dataset.classes = raw.classes;
+  return dataset;
+}
+
+/** Copies rows `rows` of a row-major matrix with `width` columns (into shared memory). */
 export function gatherRows(x: Float32Array, width: number, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * width);
+  const out = sharedFloat32(rows.length * width);
+  if (width === 1) {
+    for (let k = 0; k < rows.length; k++) out[k] = x[rows[k]!]!;
+    return out;
+  }
   rows.forEach((r, k) => out.set(x.subarray(r * width, (r + 1) * width), k * width));
   return out;
 }
 
-/** Reads the CSV and parses every row into features and a label. */
+/** A zeroed Float32Array on a SharedArrayBuffer. */
+export function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+}
+
+/**
+ * Every row of the data, whatever its source: a CSV, JSON Lines or Parquet file, or a data module.
+ * The one way the sweep, the train target and the prepared-data cache read data.
+ */
+export async function loadRawDataAsync(cfg: DataConfig): Promise<RawData> {
+  if (cfg.module !== undefined) return loadDataModule(cfg);
+  if (dataFormat(cfg.path as string) === 'parquet') return loadParquet(cfg);
+  return loadRawData(cfg);
+}
+
+/** `prepareDataset` for every data source (data modules and Parquet load asynchronously). */
+export async function prepareDatasetAsync(cfg: DataConfig, opts: PrepareOptions = {}): Promise<Dataset> {
+  const raw = await loadRawDataAsync(cfg);
+  return datasetInPlace(raw, drawSplits(raw, cfg), cfg.scale, opts.fit ?? 'train');
+}
+
+/** `prepareSplits` for every data source (data modules and Parquet load asynchronously). */
+export async function prepareSplitsAsync(cfg: DataConfig, opts: PrepareOptions = {}): Promise<{ dataset: Dataset; test?: TestSet }> {
+  const raw = await loadRawDataAsync(cfg);
+  const splits = drawSplits(raw, cfg);
+  const dataset = datasetFromSplits(raw, splits, cfg.scale, opts.fit ?? 'train');
+  return cfg.test ? { dataset, test: testSetFromSplits(raw, splits, dataset.scaler) } : { dataset };
+}
+
+/** Reads a CSV or JSON Lines file and parses every row into features and a label. */
 export function loadRawData(cfg: DataConfig): RawData {
-  const table = readCsv(cfg.path, { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
+  if (cfg.module !== undefined || cfg.path === undefined || dataFormat(cfg.path) === 'parquet') {
+    throw new Error('data modules and Parquet files load asynchronously: use loadRawDataAsync / prepareDatasetAsync');
+  }
+  if (dataFormat(cfg.path) === 'jsonl') return loadJsonl(cfg);
+  const file = displayPathOf(cfg.path);
+  const options = { header: cfg.header, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) };
+  const label = (numColumns: number, header: string[] | undefined) => resolveLabelColumn(cfg.label, numColumns, header);
+  const usable = (fast: NumericCsv | undefined): fast is NumericCsv => fast !== undefined && (cfg.task === 'classification' || fast.labelValues !== undefined);
+  // A plain file is read a window at a time (never whole); a gzip file is decompressed whole first.
+  let fast: NumericCsv | 'gzip' | undefined;
+  try {
+    fast = cfg.path.endsWith('.gz') ? 'gzip' : parseNumericCsvFile(cfg.path, options, label);
+  } catch {
+    fast = undefined; // unreadable: readCsvBytes below words the error
+  }
+  if (fast !== 'gzip' && usable(fast)) return rawFromNumeric(fast, cfg);
+  const bytes = readCsvBytes(cfg.path, file);
+  if (fast === 'gzip') {
+    const whole = parseNumericCsv(bytes, options, label);
+    if (usable(whole)) return rawFromNumeric(whole, cfg);
+  }
+  // Anything the fast path does not take (quotes, an error to locate...) goes through the general reader.
+  return rawFromGeneralReader(bytes, cfg, file);
+}
+
+/** A CSV through the general reader only (strings per field): the reference the fast path matches. */
+export function loadRawCsvGeneral(cfg: DataConfig): RawData {
+  const path = cfg.path as string;
+  const file = displayPathOf(path);
+  return rawFromGeneralReader(readCsvBytes(path, file), cfg, file);
+}
+
+function rawFromGeneralReader(bytes: Buffer, cfg: DataConfig, file: string): RawData {
+  const table = parseCsv(decodeCsvBytes(bytes), { header: cfg.header, displayPath: file, ...(cfg.delimiter !== undefined ? { delimiter: cfg.delimiter } : {}) });
+  return rawFromTable(table, cfg);
+}
+
+function rawFromNumeric(fast: NumericCsv, cfg: DataConfig): RawData {
+  const { numColumns, labelColumn, header } = fast;
+  const columnName = (c: number): string => header?.[c] ?? `col${c}`;
+  const featureNames: string[] = [];
+  for (let c = 0; c < numColumns; c++) if (c !== labelColumn) featureNames.push(columnName(c));
+  const raw: RawData = {
+    task: cfg.task,
+    featureNames,
+    labelName: columnName(labelColumn),
+    numFeatures: numColumns - 1,
+    numClasses: 1,
+    n: fast.n,
+    x: fast.x,
+    y: new Float32Array(fast.n),
+  };
+  if (cfg.task === 'regression') {
+    raw.y.set(fast.labelValues!);
+    return raw;
+  }
+  const { classes, index } = fast.labelValues ? encodeNumericClasses(fast.labelValues) : encodeClasses(fast.labelTexts!);
+  return withClasses(raw, classes, index, labelColumn, header);
+}
+
+function withClasses(raw: RawData, classes: string[], index: Float32Array, labelColumn: number, header: string[] | undefined): RawData {
+  if (classes.length < 2) {
+    throw new UserError(
+      `the label column ${describeColumn(labelColumn, header)} has a single class (${quote(classes[0]!)}): classification needs at least 2`,
+      { path: 'data.label' },
+    );
+  }
+  raw.classes = classes;
+  raw.numClasses = classes.length;
+  raw.y = index;
+  return raw;
+}
+
+function rawFromTable(table: CsvTable, cfg: DataConfig): RawData {
   const n = table.rows.length;
   if (n === 0) throw new UserError('the data file has no data rows', { file: table.file });
   const numColumns = table.header?.length ?? table.rows[0]!.length;
@@ -271,61 +420,7 @@ export function loadRawData(cfg: DataConfig): RawData {
     return raw;
   }
   const { classes, index } = encodeClasses(labels);
-  if (classes.length < 2) {
-    throw new UserError(
-      `the label column ${describeColumn(labelColumn, table.header)} has a single class (${quote(classes[0]!)}): classification needs at least 2`,
-      { path: 'data.label' },
-    );
-  }
-  raw.classes = classes;
-  raw.numClasses = classes.length;
-  raw.y = index;
-  return raw;
-}
-
-/** The 0-based label column, or a `data.label` UserError saying what exists. */
-export function resolveLabelColumn(label: number | string, numColumns: number, header: string[] | undefined): number {
-  const range = `0..${numColumns - 1}, or -${numColumns}..-1 from the end`;
-  if (typeof label === 'number') {
-    if (!Number.isInteger(label)) throw new UserError(`label must be a column index or name, got ${label}`, { path: 'data.label' });
-    const c = label < 0 ? numColumns + label : label;
-    if (c < 0 || c >= numColumns) {
-      throw new UserError(`label column ${label} does not exist: the data has ${numColumns} columns (${range})`, { path: 'data.label' });
-    }
-    return c;
-  }
-  if (!header) {
-    throw new UserError(
-      `label ${quote(label)} is a column name but the data has no header: set data.header: true, or give a column index (${range})`,
-      { path: 'data.label' },
-    );
-  }
-  const c = header.indexOf(label);
-  if (c >= 0) return c;
-  const trimmed = header.findIndex((h) => h.trim().toLowerCase() === label.trim().toLowerCase());
-  const hint = trimmed >= 0 ? ` (did you mean ${quote(header[trimmed]!)}?)` : '';
-  const shown = header.slice(0, 30).map((h) => quote(h)).join(', ');
-  const more = header.length > 30 ? `, … (${header.length} in all)` : '';
-  throw new UserError(`no column named ${quote(label)}${hint}; the columns are ${shown}${more}`, { path: 'data.label' });
-}
-
-/**
- * Class names in natural order and each row's class index. When every label is a number the
- * classes are those numbers (so `1` and `1.0` are one class), ordered numerically.
- */
-export function encodeClasses(labels: readonly string[]): { classes: string[]; index: Float32Array } {
-  const numeric = labels.every((l) => l !== '' && Number.isFinite(Number(l)));
-  const keys = numeric ? labels.map((l) => String(Number(l))) : labels;
-  const unique = [...new Set(keys)];
-  if (numeric) unique.sort((a, b) => Number(a) - Number(b));
-  else {
-    const collator = new Intl.Collator('en', { numeric: true });
-    unique.sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
-  }
-  const position = new Map(unique.map((c, i) => [c, i]));
-  const index = new Float32Array(keys.length);
-  keys.forEach((k, r) => (index[r] = position.get(k)!));
-  return { classes: unique, index };
+  return withClasses(raw, classes, index, labelColumn, table.header);
 }
 
 function parseNumber(text: string, table: CsvTable, row: number, column: number, role: 'feature' | 'label'): number {

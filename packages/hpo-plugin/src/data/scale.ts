@@ -49,9 +49,18 @@ export function fitScaler(x: Float32Array, numFeatures: number, kind: ScaleKind)
 
 /** Returns a scaled copy of `x` (row-major, `scaler.offset.length` columns). */
 export function applyScaler(x: Float32Array, scaler: Scaler): Float32Array {
+  return scaleInPlace(new Float32Array(x), scaler);
+}
+
+/** Scales `x` (row-major, `scaler.offset.length` columns) in place and returns it. */
+export function scaleInPlace(x: Float32Array, scaler: Scaler): Float32Array {
   const f = scaler.offset.length;
-  const out = new Float32Array(x.length);
-  if (f === 0) return out;
+  const out = x;
+  if (f === 0) return out.fill(0);
+  if (scaler.kind === 'none') {
+    if (x.length % f !== 0) throw new RangeError(`data of length ${x.length} is not a whole number of rows of ${f} features`);
+    return out;
+  }
   if (x.length % f !== 0) throw new RangeError(`data of length ${x.length} is not a whole number of rows of ${f} features`);
   for (let i = 0; i < x.length; i += f) {
     for (let j = 0; j < f; j++) out[i + j] = (x[i + j]! - scaler.offset[j]!) / scaler.scale[j]!;

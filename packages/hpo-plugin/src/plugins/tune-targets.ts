@@ -4,7 +4,7 @@
  * (the file, the data file and the model module it references) so Nx's cache and `nx affected` see
  * exactly what a sweep depends on.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CreateNodes, CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { parseYamlLoosely } from '../config/yaml-source';
@@ -33,6 +33,8 @@ export function sweepName(file: string): string {
 export interface YamlReferences {
   /** Paths relative to the YAML's folder. */
   dataPath?: string;
+  /** A data module's `data.files` (files or folders). */
+  dataFiles: string[];
   modules: string[];
   /** `output:` (relative to the workspace root). */
   output?: string;
@@ -41,10 +43,10 @@ export interface YamlReferences {
 }
 
 export function yamlReferences(yamlText: string): YamlReferences {
-  const refs: YamlReferences = { modules: [], unresolved: false };
+  const refs: YamlReferences = { dataFiles: [], modules: [], unresolved: false };
   const doc = parseYamlLoosely(yamlText);
   if (!doc || typeof doc !== 'object') return refs;
-  const d = doc as { data?: { path?: unknown; module?: unknown }; model?: { module?: unknown }; output?: unknown };
+  const d = doc as { data?: { path?: unknown; module?: unknown; files?: unknown }; model?: { module?: unknown }; output?: unknown };
   const pick = (v: unknown): string | undefined => {
     if (typeof v !== 'string' || v === '') return undefined;
     if (v.includes('${')) {
@@ -54,6 +56,7 @@ export function yamlReferences(yamlText: string): YamlReferences {
     return v;
   };
   refs.dataPath = pick(d.data?.path);
+  if (Array.isArray(d.data?.files)) for (const f of d.data.files) if (pick(f)) refs.dataFiles.push(f as string);
   for (const m of [d.data?.module, d.model?.module]) {
     const path = pick(m);
     if (path) refs.modules.push(path);
@@ -65,7 +68,7 @@ export function yamlReferences(yamlText: string): YamlReferences {
 /** Paths (relative to the YAML's folder) that the YAML says it reads directly. */
 export function referencedFiles(yamlText: string): string[] {
   const refs = yamlReferences(yamlText);
-  return [...(refs.dataPath ? [refs.dataPath] : []), ...refs.modules];
+  return [...(refs.dataPath ? [refs.dataPath] : []), ...refs.dataFiles, ...refs.modules];
 }
 
 /**
@@ -86,6 +89,17 @@ function keyFilesOf(yamlFile: string, refs: YamlReferences): { files: string[]; 
     unresolved = true;
     return { files: [...(dataPath ? [dataPath] : []), ...modules], packages: [], unresolved };
   }
+}
+
+/** A file's input, or every file under it for a folder (a data module's `data.files` may name one). */
+function fileInput(projectRoot: string, workspacePath: string, workspaceRoot: string): string {
+  const input = toProjectInput(projectRoot, workspacePath);
+  try {
+    if (statSync(join(workspaceRoot, workspacePath)).isDirectory()) return `${input}/**/*`;
+  } catch {
+    // Missing: the executor reports it; the input still names it.
+  }
+  return input;
 }
 
 function toProjectInput(projectRoot: string, workspacePath: string): string {
@@ -147,6 +161,8 @@ export function inferTargets(
   const fileInputs = [
     toProjectInput(projectRoot, tuneFile),
     ...keyFiles.files.map((f) => toProjectInput(projectRoot, relative(context.workspaceRoot, f))),
+    // A data module's declared files; a folder stands for every file under it, present or to come.
+    ...refs.dataFiles.map((f) => fileInput(projectRoot, relative(context.workspaceRoot, resolve(dirname(abs), f)), context.workspaceRoot)),
     // A path with a placeholder is only known per trial: every file of the project may be read.
     ...(keyFiles.unresolved ? ['{projectRoot}/**/*'] : []),
   ];

@@ -10,7 +10,8 @@
  * version; a package linked from the workspace (npm/pnpm workspaces) resolves to a real path outside
  * node_modules and is followed like any local file.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Message, Metafile } from 'esbuild';
@@ -24,9 +25,24 @@ export function fileHash(path: string): string {
   const st = statSync(path);
   const hit = hashes.get(path);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.hash;
-  const hash = sha256(readFileSync(path));
+  const hash = st.size <= HASH_WINDOW ? sha256(readFileSync(path)) : hashInWindows(path);
   hashes.set(path, { mtimeMs: st.mtimeMs, size: st.size, hash });
   return hash;
+}
+
+/** Large files are hashed a window at a time: a 500 MB data file never sits in memory whole. */
+const HASH_WINDOW = 8 << 20;
+
+function hashInWindows(path: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(HASH_WINDOW);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = readSync(fd, buf, 0, buf.length, null); got > 0; got = readSync(fd, buf, 0, buf.length, null)) hash.update(buf.subarray(0, got));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 export interface ModuleClosure {

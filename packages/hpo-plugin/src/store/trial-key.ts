@@ -6,7 +6,8 @@
  *     params,                         // the trial's parameters, always (a model module reads them all)
  *     model, training,                // resolved after ${} substitution; a module model: the hash of
  *                                     //   the module, every file it imports and the packages' versions
- *     data: { ...the data section, path → sha256 of the file },
+ *     data: { ...the data section, path → sha256 of the file (+ format unless CSV),
+ *             module → its closure hash, files → each declared file's sha256 },
  *     seed, backend,
  *     versions: { plugin, tfjs, trainer, backendPackage },
  *   }))
@@ -23,6 +24,7 @@ import type { DataConfig } from '../config/types';
 import { hashValue } from './canonical';
 import { fileHash, moduleClosure, moduleHash } from './content-hash';
 import { backendVersion, toolVersions } from './versions';
+import { dataFormat, declaredFileHashes } from '../data/source-key';
 
 export const KEY_VERSION = 2;
 
@@ -58,10 +60,20 @@ function withModuleHash(section: unknown): unknown {
   return { ...s, module: { sha256: moduleHash(s.module) } };
 }
 
-/** The data section with its file replaced by the file's content hash; every other setting as it is. */
-function dataMaterial(data: DataConfig): unknown {
-  const { path, ...settings } = withModuleHash(data) as DataConfig;
-  return { ...settings, ...(typeof path === 'string' ? { sha256: fileHash(path) } : {}) };
+/**
+ * The data section with its file replaced by the file's content hash (and its format when not CSV),
+ * a data module by its closure hash and its declared files by theirs; every other setting as it is.
+ * The prepared-data cache (data/prepared-cache.ts) keys on this too.
+ */
+export function dataMaterial(data: DataConfig): unknown {
+  const { path, files, ...settings } = withModuleHash(data) as DataConfig;
+  const format = typeof path === 'string' ? dataFormat(path) : undefined;
+  return {
+    ...settings,
+    ...(typeof path === 'string' ? { sha256: fileHash(path) } : {}),
+    ...(format !== undefined && format !== 'csv' ? { format } : {}),
+    ...(files !== undefined ? { files: declaredFileHashes(data) } : {}),
+  };
 }
 
 /** What the key is computed over; exposed so tests and `--verbose` can show why two keys differ. */

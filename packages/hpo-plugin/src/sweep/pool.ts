@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import type { Dataset } from '../data/dataset';
 import type { BackendName } from '../training/backend';
 import type { TuneConfig } from '../config/types';
 import type { PortableConfig, TrialTask, TrialTaskResult, WorkerWarmUp } from './worker';
@@ -34,10 +35,13 @@ export class TrialPool {
   constructor(
     readonly size: number,
     onError: (e: unknown) => void = () => {},
-    warm?: { backend: BackendName; config: TuneConfig },
+    warm?: { backend: BackendName; config: TuneConfig; dataset?: Dataset; datasetId?: string },
   ) {
     const { filename, execArgv } = workerSetup();
-    const workerData: WorkerWarmUp | undefined = warm ? { backend: warm.backend, config: portableConfig(warm.config) } : undefined;
+    // The sweep's prepared dataset rides along on shared memory: threads warm up on it, no parse.
+    const workerData: WorkerWarmUp | undefined = warm
+      ? { backend: warm.backend, config: portableConfig(warm.config), ...(warm.dataset ? { dataset: warm.dataset, datasetId: warm.datasetId } : {}) }
+      : undefined;
     this.pool = new Piscina({
       filename,
       ...(execArgv ? { execArgv } : {}),
@@ -58,7 +62,7 @@ export class TrialPool {
   }
 
   /** Runs the worker's `probe` (see worker.ts) on one thread. */
-  probe(task: Pick<TrialTask, 'configFile' | 'backend'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+  probe(task: Pick<TrialTask, 'configFile' | 'backend' | 'dataset' | 'datasetId'>): Promise<{ ok: true } | { ok: false; userError: string }> {
     return this.pool.run(task, { name: 'probe' });
   }
 

@@ -10,6 +10,7 @@
  * One trial's path through `Sweep`: ask → look up (store, remote cache) → train (worker pool) →
  * tell (study, journal, store, outputs); `write` leaves the final outputs.
  */
+import { randomUUID } from 'node:crypto';
 import type { AlgorithmName, AskedTrial, Params } from '@nx-hpo/optimizers';
 import { createStudy, type Study } from '@nx-hpo/optimizers';
 import type { TuneConfig } from '../config/types';
@@ -36,6 +37,7 @@ import { markdownReport, progressLine, summaryLine } from './progress';
 import { replayJournal, tellOp, tellStudy } from './replay';
 import { curveOf, lookUpEntry, storedRecord, type StoredAnswerRules } from './stored';
 import type { TrialTaskResult } from './worker';
+import type { Dataset } from '../data/dataset';
 import { HtmlReportWriter } from '../report/writer';
 import type { SweepProgress } from './status';
 import { SharedStudy, type ToldTrial } from './shared';
@@ -72,6 +74,12 @@ export interface SweepOptions {
    * the working directory), so the same trials give the same files and lines on any machine.
    */
   root?: string;
+  /**
+   * The prepared dataset, asked for once, when the first trial is to be trained (a run whose trials
+   * are all reused never asks), and handed to every worker without a copy (shared memory). Without
+   * it each worker prepares the data itself.
+   */
+  dataset?: () => Promise<Dataset>;
   /** report.html: the study's name (e.g. `app:tune`) and the command that trains given params. */
   report?: { name: string; train?: string };
   /** Live progress (the TTY status block): trial starts, per-epoch values, finishes. */
@@ -136,7 +144,12 @@ class Sweep {
   private readonly seed: number;
   private readonly rules: StoredAnswerRules;
   private readonly outputs: SweepOutputs;
-  private readonly pool: TrialPool;
+  /** Started with the first trial to train, once the data is ready: a fully reused run starts no thread. */
+  private pool: TrialPool | undefined;
+  private readonly poolSize: number;
+  /** The sweep's prepared data (opts.dataset), shared with every worker; `datasetId` names it there. */
+  private dataset: Dataset | undefined;
+  private readonly datasetId = randomUUID();
   private readonly warn: Warn;
   private readonly abort = new AbortController();
   private readonly started = Date.now();
@@ -175,12 +188,8 @@ class Sweep {
     this.total = Math.min(this.config.search.trials, this.study.remaining ?? Infinity);
     this.outputs = new SweepOutputs(opts.outputDir);
     this.warn = opts.warn ?? new Warnings(opts.log).warn;
-    this.pool = new TrialPool(
-      Math.max(1, Math.min(opts.parallelism, this.total)),
-      (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
-      { backend: opts.backend, config: this.config },
-    );
-    this.freeSlots = Array.from({ length: this.pool.size }, (_, i) => i);
+    this.poolSize = Math.max(1, Math.min(opts.parallelism, this.total));
+    this.freeSlots = Array.from({ length: this.poolSize }, (_, i) => i);
     const { search, objective, space } = this.config;
     const name = opts.report?.name ?? this.display(this.config.file);
     this.html = new HtmlReportWriter(
@@ -470,11 +479,12 @@ class Sweep {
       reports: reports?.channel,
       checkpoint: this.opts.store !== undefined,
       resumeFrom,
+      ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}),
     };
     const timing = () => ({ startMs: t0 - this.started, endMs: Date.now() - this.started, slot });
     let finished: { record: TrialRecord; model: () => ModelArtifacts | undefined } | undefined;
     try {
-      const outcome = await this.pool.run(task, this.abort.signal);
+      const outcome = await (this.pool as TrialPool).run(task, this.abort.signal);
       finished = this.finishTrained(t, keys, outcome, Date.now() - t0, timing());
     } catch (e) {
       if (!this.abort.signal.aborted) finished = this.finishTrained(t, keys, e instanceof Error ? e : new Error(String(e)), Date.now() - t0, timing());
@@ -533,13 +543,25 @@ class Sweep {
   }
 
   /**
-   * Before the first trial trains: loads what every trial needs in a worker, so an error that
-   * would fail them all (a model module without build()) stops the sweep before any training.
+   * Before the first trial trains: prepares the data (once, here; a data error stops the sweep),
+   * starts the pool and loads what every trial needs in a worker, so an error that would fail them
+   * all (a model module without build()) stops the sweep before any training.
    */
   private probe(): Promise<void> {
-    this.probed ??= this.pool.probe({ configFile: this.config.file, backend: this.opts.backend }).then((r) => {
+    this.probed ??= (async () => {
+      this.dataset = await this.opts.dataset?.();
+      this.pool = new TrialPool(
+        this.poolSize,
+        (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+        { backend: this.opts.backend, config: this.config, ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}) },
+      );
+      const r = await this.pool.probe({
+        configFile: this.config.file,
+        backend: this.opts.backend,
+        ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}),
+      });
       if (!r.ok) throw new UserError(r.userError);
-    });
+    })();
     return this.probed;
   }
 
@@ -552,7 +574,7 @@ class Sweep {
       const aborted = abortPromise(this.abort.signal);
       for (;;) {
         try {
-          while (running.size < this.pool.size && !this.stopped()) {
+          while (running.size < this.poolSize && !this.stopped()) {
             const t = await this.ask();
             if (!t) break;
             const found = await this.lookUp(t);
@@ -607,11 +629,11 @@ class Sweep {
     await this.journal?.close();
     if (!this.begun) {
       await this.shared?.storage.close();
-      await this.pool.close();
+      await this.pool?.close();
       return;
     }
     if (this.shared) await this.closeShared(this.shared);
-    await this.pool.close();
+    await this.pool?.close();
     await this.opts.remote?.flush();
     this.outputs.writeCsv(this.records, Object.keys(this.config.space));
     this.outputs.writeStudy(this.study.toJSON());

@@ -1,6 +1,8 @@
 /**
  * The body of a trial worker thread (run by piscina). Each thread selects its TensorFlow.js backend
- * once and caches the parsed config and dataset per YAML file, so a trial costs only its training.
+ * once and caches the parsed config per YAML file; the dataset is the sweep's, prepared once on
+ * shared memory and handed over in `workerData` and with each task (or, without one, prepared here
+ * once per YAML file), so a trial costs only its training.
  *
  * A sweep's pool hands each thread its backend and the already-parsed config as `workerData`
  * (`WorkerWarmUp`): the thread loads tfjs and prepares the dataset as soon as it starts, while the
@@ -13,7 +15,7 @@ import { isUserError, type UserError } from '../errors';
 import { locateInConfig } from '../executors/user-errors';
 import { loadModelModule } from '../training/model';
 import type { TuneConfig } from '../config/types';
-import { prepareDataset } from '../data/dataset';
+import { prepareDatasetAsync } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
 import { selectBackend, type Backend, type BackendName } from '../training/backend';
 import { deserializeCheckpoint, serializeCheckpoint, type SerializedCheckpoint } from '../training/checkpoint';
@@ -31,6 +33,13 @@ export interface TrialTask {
   checkpoint?: boolean;
   /** Continue from the checkpoint of this very trial stopped earlier. */
   resumeFrom?: SerializedCheckpoint;
+  /**
+   * The dataset the sweep prepared once, its arrays on SharedArrayBuffers (so passing it to the
+   * thread shares the memory, it does not copy it). Absent: the worker prepares the data itself.
+   */
+  dataset?: Dataset;
+  /** Names `dataset` within the sweep: a thread keeps the first copy it got and reuses that object. */
+  datasetId?: string;
 }
 
 export type TrialTaskResult =
@@ -55,10 +64,15 @@ export type PortableConfig = Omit<TuneConfig, 'locate'>;
 export interface WorkerWarmUp {
   backend: BackendName;
   config: PortableConfig;
+  /** The sweep's prepared dataset (shared memory): the thread prepares nothing itself. */
+  dataset?: Dataset;
+  datasetId?: string;
 }
 
 let backendPromise: Promise<Backend> | undefined;
-const prepared = new Map<string, { config: TuneConfig; dataset: Dataset }>();
+const configs = new Map<string, TuneConfig>();
+const datasets = new Map<string, Promise<Dataset>>();
+let keptDataset: { id: string | undefined; dataset: Dataset } | undefined;
 const warm = workerData as WorkerWarmUp | undefined;
 
 /** Loaded only when a config must be read from its file (ajv and the YAML parser are not small). */
@@ -70,25 +84,32 @@ function configFor(configFile: string): TuneConfig {
   return { ...warm.config, locate: (path) => loadConfig(configFile).locate(path) };
 }
 
-function prepare(configFile: string): { config: TuneConfig; dataset: Dataset } {
-  let entry = prepared.get(configFile);
-  if (!entry) {
-    const config = configFor(configFile);
-    entry = { config, dataset: prepareDataset(config.data) };
-    prepared.set(configFile, entry);
+/**
+ * The trial's config and dataset: the sweep's shared dataset (with the task, or from workerData),
+ * the same arrays for every trial; else one this thread prepared for the YAML file and keeps.
+ */
+async function prepare(task: Pick<TrialTask, 'configFile' | 'dataset' | 'datasetId'>): Promise<{ config: TuneConfig; dataset: Dataset }> {
+  let config = configs.get(task.configFile);
+  if (!config) configs.set(task.configFile, (config = configFor(task.configFile)));
+  const fromWarm = warm?.config.file === task.configFile && warm.dataset ? { dataset: warm.dataset, id: warm.datasetId } : undefined;
+  const shared = task.dataset ? { dataset: task.dataset, id: task.datasetId } : fromWarm;
+  if (shared) {
+    // Each copy is a new object over the same shared memory; keep one, so that whatever the
+    // training layer keeps per dataset (e.g. tensors) survives from trial to trial.
+    if (!keptDataset || keptDataset.id !== shared.id || shared.id === undefined) keptDataset = { id: shared.id, dataset: shared.dataset };
+    return { config, dataset: keptDataset.dataset };
   }
-  return entry;
+  let dataset = datasets.get(task.configFile);
+  if (!dataset) datasets.set(task.configFile, (dataset = prepareDatasetAsync(config.data)));
+  return { config, dataset: await dataset };
 }
 
 if (warm?.backend) {
   backendPromise = selectBackend(warm.backend);
   backendPromise.then(
     () => {
-      try {
-        prepare(warm.config.file);
-      } catch {
-        // The first task prepares it again and reports the error as that trial's.
-      }
+      // The first task prepares it again and reports the error as that trial's.
+      prepare({ configFile: warm.config.file, dataset: warm.dataset, datasetId: warm.datasetId }).catch(() => {});
     },
     // The first task awaits the same promise and reports the failure.
     () => {},
@@ -100,12 +121,12 @@ if (warm?.backend) {
  * trial trains, so that an error that would fail every trial stops the sweep up front instead.
  * What it loads stays cached in this thread for the trials that follow.
  */
-export async function probe(task: Pick<TrialTask, 'configFile' | 'backend'>): Promise<{ ok: true } | { ok: false; userError: string }> {
+export async function probe(task: Pick<TrialTask, 'configFile' | 'backend' | 'dataset' | 'datasetId'>): Promise<{ ok: true } | { ok: false; userError: string }> {
   let config: TuneConfig | undefined;
   try {
     backendPromise ??= selectBackend(task.backend);
     await backendPromise;
-    config = prepare(task.configFile).config;
+    config = (await prepare(task)).config;
     const model = config.model as { module?: unknown };
     if (typeof model.module === 'string') await loadModelModule(model.module);
     return { ok: true };
@@ -126,7 +147,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialTaskRe
   const started = Date.now();
   let config: TuneConfig | undefined;
   try {
-    const prepared = prepare(task.configFile);
+    const prepared = await prepare(task);
     const { dataset } = prepared;
     config = prepared.config;
     const trialConfig = prepared.config;

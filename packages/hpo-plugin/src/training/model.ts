@@ -290,7 +290,8 @@ export async function loadModelModule(file: string): Promise<ModuleBuild> {
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 const load = (id: string): unknown => require(id);
 
-async function importModule(file: string): Promise<unknown> {
+/** Imports a user's module (model or data) the way `loadModelModule` describes. */
+export async function importModule(file: string): Promise<unknown> {
   const ext = extname(file);
   if (ext === '.ts' || ext === '.cts' || ext === '.tsx') {
     const tsx = load('tsx/cjs/api') as { require(id: string, fromFile: string): unknown };

@@ -148,7 +148,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const { tf, dataset: ds, training, seed } = opts;
   checkTraining(training, ds);
   const model = await buildModel(tf, opts.modelSpec, {
-    inputShape: [ds.numFeatures],
+    inputShape: exampleShape(ds),
     numClasses: ds.numClasses,
     task: ds.task,
     seed,
@@ -161,7 +161,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     checkScheduleFits(model, training);
     const label = (y: Float32Array, n: number): Tensor => labelTensor(tf, y, n, loss.labels, ds.numClasses);
     // With no validation rows (training on train+validation) the val_ metrics are left out.
-    const val = ds.nVal > 0 ? { x: tf.tensor2d(ds.xVal, [ds.nVal, ds.numFeatures]), y: label(ds.yVal, ds.nVal) } : undefined;
+    const val = ds.nVal > 0 ? { x: tf.tensor(ds.xVal, [ds.nVal, ...exampleShape(ds)]), y: label(ds.yVal, ds.nVal) } : undefined;
     if (val) tensors.push(val.x, val.y);
 
     const dropouts = dropoutLayers(model);
@@ -238,7 +238,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         continue;
       }
       gatherInto(ds, order, xBuf!, yBuf!);
-      const x = tf.tensor2d(xBuf!, [ds.nTrain, ds.numFeatures]);
+      const x = tf.tensor(xBuf!, [ds.nTrain, ...exampleShape(ds)]);
       const y = label(yBuf!, ds.nTrain);
       let h;
       try {
@@ -558,4 +558,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   const err = new Error('training was aborted');
   err.name = 'AbortError';
   throw err;
+}
+
+/** One example's shape: [numFeatures] for rows, or the data's own (e.g. [28, 28, 1] for images). */
+export function exampleShape(ds: Pick<Dataset, 'numFeatures' | 'featureShape'>): number[] {
+  return ds.featureShape ?? [ds.numFeatures];
 }

@@ -8,7 +8,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { defaultParams, type Params } from '@nx-hpo/optimizers';
 import { loadTuneConfig, parseParamOverrides } from '../../config';
 import type { TuneConfig } from '../../config/types';
-import { prepareDataset } from '../../data/dataset';
+import { describePrepared, loadPreparedData } from '../../data/prepare';
 import { UserError } from '../../errors';
 import { selectBackend } from '../../training/backend';
 import { writeModel } from '../../training/save';
@@ -16,6 +16,7 @@ import type { EpochLog } from '../../training/train';
 import { formatDuration, formatValue } from '../../sweep/format';
 import { runTrial } from '../../sweep/trial';
 import { trainingSeed } from '../../sweep/runner';
+import { storeRoot } from '../tune/executor';
 import { locateInConfig, reportFailure } from '../user-errors';
 import type { TrainExecutorOptions } from './schema';
 
@@ -31,7 +32,9 @@ export default async function trainExecutor(
     const params = { ...defaultParams(config.space), ...chosen.params };
     const seed = options.seed ?? trainingSeed(config);
     const fit = options.fit ?? 'train';
-    const dataset = prepareDataset(config.data, { fit });
+    const prepared = await loadPreparedData(config.data, { fit, storeRoot: storeRoot({}, config, context.root), warn: (m) => console.warn(`warning: ${m}`) });
+    console.log(describePrepared(prepared));
+    const dataset = prepared.dataset;
     const backend = await selectBackend(options.backend ?? 'auto');
     console.log(`backend: ${backend.backend}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`);
     console.log(`training ${chosen.source}: ${JSON.stringify(params)}`);

@@ -5,7 +5,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { loadTuneConfig } from '../../config';
 import type { TuneConfig } from '../../config/types';
-import { prepareDataset } from '../../data/dataset';
+import { describePrepared, loadPreparedData } from '../../data/prepare';
 import { UserError } from '../../errors';
 import { Warnings } from '../../warnings';
 import { RemoteTrialCache, remoteCacheFromEnv } from '../../store/remote-cache';
@@ -41,10 +41,9 @@ export default async function tuneExecutor(
       parallelism: options.parallelism,
       seed: options.seed,
     });
-    // Read the data once up front so a data error is reported before any worker starts.
-    prepareDataset(config.data);
     const outputDir = join(context.root, options.outputPath ?? defaultOutput(context, config));
     const parallelism = options.parallelism ?? config.search.parallelism ?? availableParallelism();
+    const data = config.data;
     status = liveStatus(config);
     const log = status ? (line: string) => (status as LiveStatus).log(line) : (line: string) => console.log(line);
     // With the live block, warnings go above it too (they would otherwise land inside it).
@@ -69,6 +68,13 @@ export default async function tuneExecutor(
       warn,
       // NX_HPO_STORAGE=postgresql://… shares the study with every process that names the same one.
       sharedStorage: (study, meta) => openSharedStorage({ study, meta, warn: (m) => console.warn(`warning: ${m}`) }),
+      // Prepared once per run (from the prepared-data cache when it can), when the first trial is
+      // to be trained; a data error is reported then, before any worker starts.
+      dataset: async () => {
+        const prepared = await loadPreparedData(data, { storeRoot: store.root, warn: (m) => warn(m, 'prepared-data') });
+        log(describePrepared(prepared));
+        return prepared.dataset;
+      },
     });
     return { success: true };
   } catch (e) {
