@@ -199,18 +199,25 @@ export function buildDataset(raw: RawData, trainRows: readonly number[], valRows
   const f = raw.numFeatures;
   const xTrain = gatherRows(raw.x, f, trainRows);
   const scaler = fitScaler(xTrain, f, scale);
-  const dataset: Dataset = {
-    task: raw.task,
-    featureNames: raw.featureNames,
-    labelName: raw.labelName,
-    numFeatures: f,
-    numClasses: raw.numClasses,
+  return assemble(raw, scaler, {
     xTrain: scaleInPlace(xTrain, scaler),
     yTrain: gatherRows(raw.y, 1, trainRows),
     xVal: scaleInPlace(gatherRows(raw.x, f, valRows), scaler),
     yVal: gatherRows(raw.y, 1, valRows),
-    nTrain: trainRows.length,
-    nVal: valRows.length,
+  });
+}
+
+/** A Dataset of `raw`'s description and the given (already scaled) split arrays. */
+function assemble(raw: RawData, scaler: Dataset['scaler'], arrays: Pick<Dataset, 'xTrain' | 'yTrain' | 'xVal' | 'yVal'>): Dataset {
+  const dataset: Dataset = {
+    task: raw.task,
+    featureNames: raw.featureNames,
+    labelName: raw.labelName,
+    numFeatures: raw.numFeatures,
+    numClasses: raw.numClasses,
+    ...arrays,
+    nTrain: arrays.yTrain.length,
+    nVal: arrays.yVal.length,
     scaler,
   };
   if (raw.featureShape) dataset.featureShape = raw.featureShape;
@@ -249,23 +256,12 @@ function datasetInPlace(raw: RawData, splits: RowSplits, scale: ScaleKind, fit: 
   y.set(yVal, nTrain);
   const xTrain = x.subarray(0, nTrain * f);
   const scaler = fitScaler(xTrain, f, scale);
-  const dataset: Dataset = {
-    task: raw.task,
-    featureNames: raw.featureNames,
-    labelName: raw.labelName,
-    numFeatures: f,
-    numClasses: raw.numClasses,
+  return assemble(raw, scaler, {
     xTrain: scaleInPlace(xTrain, scaler),
     yTrain: y.subarray(0, nTrain),
     xVal: scaleInPlace(x.subarray(nTrain * f, (nTrain + nVal) * f), scaler),
     yVal: y.subarray(nTrain, nTrain + nVal),
-    nTrain,
-    nVal,
-    scaler,
-  };
-  if (raw.featureShape) dataset.featureShape = raw.featureShape;
-  if (raw.classes) dataset.classes = raw.classes;
-  return dataset;
+  });
 }
 
 /** Copies rows `rows` of a row-major matrix with `width` columns (into shared memory). */
