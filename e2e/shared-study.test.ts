@@ -52,20 +52,13 @@ function startTune(ws: TempWorkspace, env: Record<string, string> = {}): Started
   const child = spawn(process.execPath, [ws.path('node_modules/nx/dist/bin/nx.js'), 'run', 'iris:tune'], {
     cwd: ws.root,
     detached: true,
-    env: {
-      ...process.env,
-      NX_DAEMON: 'false',
-      NX_NO_CLOUD: 'true',
-      NX_TUI: 'false',
-      CI: 'true',
-      FORCE_COLOR: '0',
-      NX_CACHE_DIRECTORY: ws.path('.nx-cache'),
+    env: ws.env({
       NX_HPO_STORAGE: url,
       NX_HPO_LEASE_SECONDS: String(LEASE_SECONDS),
       NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url,
       NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: cache.writeToken,
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -178,7 +171,7 @@ describe('one tpe study shared by three workspaces through PostgreSQL', () => {
     const ws = new TempWorkspace('nx-hpo-shared');
     try {
       addIrisProject(ws, 'apps/iris', 'iris', { algorithm: 'tpe', trials: TRIALS, parallelism: 1, epochs: 2, seed: 11 });
-      const r = ws.nx(['run', 'iris:tune'], { NX_CACHE_DIRECTORY: ws.path('.nx-cache'), NX_HPO_STORAGE: url });
+      const r = ws.nx(['run', 'iris:tune'], { NX_HPO_STORAGE: url });
       assert.equal(r.code, 0, r.output);
       assert.match(r.output, new RegExp(`${TRIALS} trials in .*: 0 trained, ${TRIALS} reused`));
       assert.equal(studyOf(ws).length, TRIALS);
@@ -210,7 +203,7 @@ describe('one tpe study shared by three workspaces through PostgreSQL', () => {
       assert.equal(last.length, 1, r.output);
       assert.ok(!r.output.includes('lost-Secret'), r.output);
       // The trials that finished are in the store: a local run (no database) reuses them.
-      const again = ws.nx(['run', 'iris:tune', '--trials=2', '--skip-nx-cache'], { NX_CACHE_DIRECTORY: ws.path('.nx-cache') });
+      const again = ws.nx(['run', 'iris:tune', '--trials=2', '--skip-nx-cache']);
       assert.equal(again.code, 0, again.output);
       assert.match(again.output, /2 trials in .*: 0 trained, 2 reused/);
     } finally {
@@ -223,7 +216,7 @@ describe('one tpe study shared by three workspaces through PostgreSQL', () => {
     const ws = new TempWorkspace('nx-hpo-shared');
     try {
       addIrisProject(ws, 'apps/iris', 'iris', { algorithm: 'tpe', trials: 3, parallelism: 1, epochs: 2 });
-      const r = ws.nx(['run', 'iris:tune'], { NX_CACHE_DIRECTORY: ws.path('.nx-cache'), NX_HPO_STORAGE: server.url('hpo', 'not-the-Password', 'hpo') });
+      const r = ws.nx(['run', 'iris:tune'], { NX_HPO_STORAGE: server.url('hpo', 'not-the-Password', 'hpo') });
       assert.notEqual(r.code, 0);
       assert.match(r.output, /postgresql:\/\/hpo@127\.0\.0\.1:\d+\/hpo refused the credentials of user 'hpo'/);
       assert.ok(!r.output.includes('not-the-Password'), r.output);

@@ -48,7 +48,6 @@ ${extra}`;
 
 describe('trust the cache: a model module, its helpers and the outputs', () => {
   let ws: TempWorkspace;
-  const env = () => ({ NX_CACHE_DIRECTORY: ws.path('.nx', 'cache-trust') });
   before(() => {
     ws = new TempWorkspace('nx-hpo-trust');
     ws.writeJson('apps/mod/project.json', { name: 'mod' });
@@ -60,7 +59,7 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
   after(() => ws.dispose());
 
   test("the inferred targets' inputs are the key's files: the module and the helper it imports", () => {
-    const r = ws.nx(['show', 'project', 'mod', '--json'], env());
+    const r = ws.nx(['show', 'project', 'mod', '--json']);
     assert.equal(r.code, 0, r.output);
     const project = JSON.parse(r.stdout);
     for (const input of ['{projectRoot}/tune.yaml', '{projectRoot}/data/iris.csv', '{projectRoot}/model.ts', '{projectRoot}/lib/width.ts']) {
@@ -71,7 +70,7 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
   });
 
   test('trials that differ only in a param the module reads each train (none is served for another)', () => {
-    const r = ws.nx(['run', 'mod:tune'], env());
+    const r = ws.nx(['run', 'mod:tune']);
     assert.equal(r.code, 0, r.output);
     assert.deepEqual(trainedReused(r.output), { trained: 6, reused: 0 });
     const trials = readJsonl(ws.path('dist/hpo/mod/tune/trials.jsonl'));
@@ -82,11 +81,11 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
   });
 
   test('an edit of a helper the module imports is an Nx cache miss and retrains every trial', () => {
-    const same = ws.nx(['run', 'mod:tune'], env());
+    const same = ws.nx(['run', 'mod:tune']);
     assert.equal(same.code, 0, same.output);
     assert.match(same.output, /local cache|existing outputs match the cache/, 'unchanged: an Nx cache hit');
     ws.write('apps/mod/lib/width.ts', WIDTH_TS.replace('return Number(params.units);', 'return Number(params.units) + 1;'));
-    const edited = ws.nx(['run', 'mod:tune'], env());
+    const edited = ws.nx(['run', 'mod:tune']);
     assert.equal(edited.code, 0, edited.output);
     assert.doesNotMatch(edited.output, /local cache|existing outputs match the cache/);
     assert.deepEqual(trainedReused(edited.output), { trained: 6, reused: 0 });
@@ -94,16 +93,16 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
 
   test('output: in the YAML moves the outputs, and Nx caches and restores that folder', () => {
     ws.write('apps/mod/tune.yaml', moduleYaml('output: out/mod-sweep\n'));
-    const r = ws.nx(['run', 'mod:tune'], env());
+    const r = ws.nx(['run', 'mod:tune']);
     assert.equal(r.code, 0, r.output);
     assert.ok(existsSync(ws.path('out/mod-sweep/best.json')), r.output);
     rmSync(ws.path('out/mod-sweep'), { recursive: true, force: true });
-    const again = ws.nx(['run', 'mod:tune'], env());
+    const again = ws.nx(['run', 'mod:tune']);
     assert.equal(again.code, 0, again.output);
     assert.match(again.output, /local cache/);
     assert.ok(existsSync(ws.path('out/mod-sweep/best.json')), 'restored from the Nx cache');
     // train (params: best) reads the tune target's real outputs.
-    const train = ws.nx(['run', 'mod:train'], env());
+    const train = ws.nx(['run', 'mod:train']);
     assert.equal(train.code, 0, train.output);
     const best = JSON.parse(readFileSync(ws.path('out/mod-sweep/best.json'), 'utf8'));
     assert.match(train.output, new RegExp(`best trial ${best.trial} of tune`));
@@ -111,11 +110,11 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
   });
 
   test('--outputPath moves the outputs and what Nx restores', () => {
-    const r = ws.nx(['run', 'mod:tune', '--outputPath=custom/place'], env());
+    const r = ws.nx(['run', 'mod:tune', '--outputPath=custom/place']);
     assert.equal(r.code, 0, r.output);
     assert.ok(existsSync(ws.path('custom/place/trials.jsonl')), r.output);
     rmSync(ws.path('custom/place'), { recursive: true, force: true });
-    const again = ws.nx(['run', 'mod:tune', '--outputPath=custom/place'], env());
+    const again = ws.nx(['run', 'mod:tune', '--outputPath=custom/place']);
     assert.equal(again.code, 0, again.output);
     assert.ok(existsSync(ws.path('custom/place/trials.jsonl')), 'restored from the Nx cache');
   });
@@ -130,7 +129,6 @@ describe('trust the cache: a model module, its helpers and the outputs', () => {
 
 describe('a failing trial fails alone', () => {
   let ws: TempWorkspace;
-  const env = () => ({ NX_CACHE_DIRECTORY: ws.path('.nx', 'cache-fail') });
   before(() => {
     ws = new TempWorkspace('nx-hpo-fail');
     ws.writeJson('apps/mod/project.json', { name: 'mod' });
@@ -142,7 +140,7 @@ describe('a failing trial fails alone', () => {
   test("build() throwing for some params fails those trials; the sweep goes on and succeeds", () => {
     ws.write('apps/mod/model.ts', MODEL_TS.replace('const { tf } = ctx;', "const { tf } = ctx;\n  if (Number(params.units) > 32) throw new Error('too wide for this test');"));
     ws.write('apps/mod/tune.yaml', moduleYaml());
-    const r = ws.nx(['run', 'mod:tune'], env());
+    const r = ws.nx(['run', 'mod:tune']);
     assert.equal(r.code, 0, r.output);
     const trials = readJsonl(ws.path('dist/hpo/mod/tune/trials.jsonl'));
     assert.equal(trials.length, 6);
@@ -158,7 +156,7 @@ describe('a failing trial fails alone', () => {
   test('a module without build() stops the sweep before any training, at its position in the YAML', () => {
     ws.write('apps/mod/model.ts', 'export const notBuild = 1;\n');
     ws.write('apps/mod/tune.yaml', moduleYaml());
-    const r = ws.nx(['run', 'mod:tune', '--skip-nx-cache'], env());
+    const r = ws.nx(['run', 'mod:tune', '--skip-nx-cache']);
     assert.notEqual(r.code, 0, r.output);
     assert.match(r.output, /tune\.yaml:8:\d+: model\.module: .*must export a function build/);
     assert.doesNotMatch(r.output, /trial 1\/6/);
