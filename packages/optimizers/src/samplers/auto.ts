@@ -75,7 +75,7 @@ function resolveOptions(raw: AutoOptions | SamplerOptions): ResolvedAutoOptions 
   if (typeof share !== 'number' || !(share > 0 && share < 1)) {
     throw new AlgorithmError(`auto option 'searchShare' must be a fraction above 0 and below 1 (got ${JSON.stringify(share)})`, ['options', 'searchShare']);
   }
-  const minAskMs = o.minAskMs ?? 50;
+  const minAskMs = o.minAskMs ?? 100;
   if (typeof minAskMs !== 'number' || !Number.isFinite(minAskMs) || minAskMs < 0) {
     throw new AlgorithmError(`auto option 'minAskMs' must be a number of at least 0 (got ${JSON.stringify(minAskMs)})`, ['options', 'minAskMs']);
   }
@@ -189,6 +189,12 @@ export function recentAskMs(trials: readonly Trial[], member: string): number | 
   const window = mine.slice(-Math.max(10, Math.ceil((lastId + 1) / 10)));
   return window.reduce((s, x) => s + x, 0) / window.length;
 }
+
+/**
+ * Members whose asks grow costly with the study (the GP: O(n³) refits); the others cost O(n) per
+ * ask, and their recorded ask times include the GP's veto, so only the GP's own asks are judged.
+ */
+export const COSTLY: readonly MemberName[] = ['bayesian'];
 
 /** Whether a member's measured cost is within the allowance (unknown costs are). */
 export function affordable(trials: readonly Trial[], member: string, allowanceMs: number): boolean {
@@ -315,12 +321,28 @@ export function decide(
   if (proposer !== undefined && (MEMBER_NAMES as readonly string[]).includes(proposer)) return { member: proposer as MemberName, why: 'replay' };
   if (trials.length < plan.design) return { member: plan.opener, why: 'design' };
   const allowance = askAllowanceMs(trials, parallelism, options);
-  let members = plan.members.filter((m) => affordable(trials, m, allowance));
+  let members = plan.members.filter((m) => !COSTLY.includes(m) || affordable(trials, m, allowance));
   if (members.length < plan.members.length && !members.includes(plan.fallback)) members.push(plan.fallback);
   if (members.length === 0) members = [plan.fallback];
   if (members.length === 1) return { member: members[0] as MemberName, why: 'only' };
   const records = memberRecords(trials, direction, plan.design, members);
   return { member: chooseMember(records, members, rng) as MemberName, why: 'bandit' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The GP's veto
+
+/** A member's proposal is replaced by the GP's when its log EI is below the GP's by more than this. */
+export const VETO_LOG_EI = Math.log(100);
+
+export function vetoed(alternativeLogEi: number, gpLogEi: number): boolean {
+  return !(alternativeLogEi >= gpLogEi - VETO_LOG_EI);
+}
+
+/** The GP vets other members' proposals while it is a member and affordable. */
+export function gateOpen(plan: Plan, trials: readonly Trial[], parallelism: number, options: { searchShare: number; minAskMs: number }): boolean {
+  if (!plan.members.includes('bayesian')) return false;
+  return affordable(trials, 'bayesian', askAllowanceMs(trials, parallelism, options));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,8 +358,9 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
   // The opening's Sobol points come from a GP sampler of its own; the modelling GP takes over
   // from 2 observations on, so auto's plan alone decides how long the design lasts.
   const opening = createGpSampler();
+  const gp = createGpSampler({ initialTrials: 2 });
   const members: Record<MemberName, Sampler> = {
-    bayesian: createGpSampler({ initialTrials: 2 }),
+    bayesian: gp,
     tpe: createTpeSampler(),
     qlearning: createQLearningSampler(),
     random: createRandomSampler(),
@@ -354,13 +377,32 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
 
   const propose = (ctx: SamplerContext): Suggestion => {
     const plan = planFor(ctx);
-    // Two independent streams: the decision never shifts the member's randomness, so a replay
-    // that follows the recorded proposer gets the very same proposal.
+    const parallelism = ctx.parallelism ?? 1;
+    // Independent streams: the decision never shifts a member's randomness, and the GP's gate
+    // has a stream of its own, so each proposal is the same whichever path led to it.
     const decisionRng = new Rng(ctx.rng.nextUint32());
     const memberRng = new Rng(ctx.rng.nextUint32());
-    const { member } = decide(plan, ctx.trials, ctx.direction, ctx.parallelism ?? 1, options, decisionRng, ctx.proposer);
-    const sampler = member === 'bayesian' && ctx.trials.length < plan.design ? opening : members[member];
-    const params = sampler.suggest({ ...ctx, rng: memberRng });
+    const gateRng = new Rng(ctx.rng.nextUint32());
+    const designing = ctx.trials.length < plan.design;
+    const { member: chosen, why } = decide(plan, ctx.trials, ctx.direction, parallelism, options, decisionRng);
+    const ask = (m: MemberName): Params => (m === 'bayesian' && designing ? opening : members[m]).suggest({ ...ctx, rng: memberRng });
+    let member = chosen;
+    let params = ask(member);
+    if (why === 'bandit' && member !== 'bayesian' && gateOpen(plan, ctx.trials, parallelism, options)) {
+      const scored = gp.suggestScored({ ...ctx, rng: gateRng }, [params]);
+      if (scored.logEi !== undefined && vetoed(scored.alternatives![0] as number, scored.logEi)) {
+        members[member].discard?.(ctx.trialId);
+        member = 'bayesian';
+        params = scored.params;
+      }
+    }
+    const recorded = ctx.proposer;
+    if (recorded !== undefined && recorded !== member && (MEMBER_NAMES as readonly string[]).includes(recorded)) {
+      // A journal written by another version of auto: follow its proposer.
+      members[member].discard?.(ctx.trialId);
+      member = recorded as MemberName;
+      params = ask(member);
+    }
     return { params, sampler: member };
   };
 
