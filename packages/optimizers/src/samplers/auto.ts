@@ -334,6 +334,8 @@ export function decide(
 
 /** A member's proposal is replaced by the GP's when its log EI is below the GP's by more than this. */
 export const VETO_LOG_EI = Math.log(100);
+/** The veto starts once the study holds this many times the design's trials (a model of a few points judges poorly). */
+export const VETO_FROM_DESIGNS = 2;
 
 export function vetoed(alternativeLogEi: number, gpLogEi: number): boolean {
   return !(alternativeLogEi >= gpLogEi - VETO_LOG_EI);
@@ -342,6 +344,7 @@ export function vetoed(alternativeLogEi: number, gpLogEi: number): boolean {
 /** The GP vets other members' proposals while it is a member and affordable. */
 export function gateOpen(plan: Plan, trials: readonly Trial[], parallelism: number, options: { searchShare: number; minAskMs: number }): boolean {
   if (!plan.members.includes('bayesian')) return false;
+  if (trials.length < VETO_FROM_DESIGNS * plan.design) return false;
   return affordable(trials, 'bayesian', askAllowanceMs(trials, parallelism, options));
 }
 
