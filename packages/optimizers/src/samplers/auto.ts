@@ -9,30 +9,38 @@
  *     qlearning's coordinate walk from the incumbent; TPE joins when most parameters are
  *     categorical (where the GP's one-hot kernel is weakest) and takes the GP's place when the GP
  *     costs too much;
- *   - measured costs (affordable): a member whose recent asks took longer on average than the
- *     allowance is left out. An ask's cost is the CPU time it took (Study measures it with
- *     process.cpuUsage where there is one), so other programs competing for the cores do not make
- *     the GP look expensive. The allowance is `searchShare` (5%) of the median trial duration
- *     divided by the parallelism, but never below `minAskMs` (50 ms, for objectives told without a
- *     duration or that are faster than that). The GP's asks grow with every trial (O(n³) refits), so
- *     this is what moves a long study from the GP to TPE.
- *
+ *   - measured costs (affordable): the GP, the one member whose asks grow costly (O(n³) refits), is
+ *     left out once its recent asks took longer on average than the allowance, and tpe stands in.
+ *     An ask's cost is the CPU time it took (Study measures it with process.cpuUsage where there
+ *     is one), so other programs competing for the cores do not make the GP look expensive. The
+ *     allowance is `searchShare` (5%) of the median trial duration divided by the parallelism, but
+ *     never below `minAskMs` (100 ms, for objectives told without a duration or that are faster than
+ *     that; at 50 ms the GP's asks near 40 trials, 40–70 ms on the 5-parameter mixed_mlp space,
+ *     crossed it on a busy machine, so a benchmark's result depended on the machine's load). Only
+ *     the GP is judged: the others cost O(n) per ask, and their recorded ask times include the
+ *     GP's veto (below), which would otherwise count against them.
  * Ensembled — after the design, the proposer is drawn by Thompson sampling (chooseMember): each
  * member's record is a Beta posterior over the reward of its proposals — 0 unless a proposal
  * improves on the best trial told before it was asked, more the bigger the step (reward()) — with
  * older outcomes discounted (γ = 0.9 per later trial of that member) because who is useful changes
  * during a study (the GP early, local refinement late).
- * Why a bandit and not one acquisition function ranking every member's proposal: ranking by the
- * GP's expected improvement hands every ask to whatever the GP already believes, which is the GP's
- * own proposal by construction (it maximises that very acquisition), so a member the GP model
- * misjudges (the walk on a separable function) never gets an ask; a bandit judges members by what
- * their proposals actually achieved. (We built and measured only the bandit; see BENCHMARKS.md.)
+ * The GP's veto — from twice the design's trials on (a model of a few points judges poorly), while the
+ * GP is affordable, a proposal of another member is scored by the GP's log expected improvement
+ * beside the GP's own proposal; when its EI is less than 1/100 of the GP's (VETO_LOG_EI), the
+ * GP's proposal is asked instead (recorded as the GP's) and the member forgets its suggestion
+ * (Sampler.discard). Why not simply rank every member's proposal by the GP's EI: the GP's own
+ * proposal maximises that acquisition by construction, so a member the GP model misjudges (the
+ * walk on a separable function) would never get an ask; the factor of 100 lets the walk keep the
+ * steps the model finds plausible and stops the ones it finds hopeless (qlearning's
+ * one-coordinate crawl along rosenbrock's curved valley, which kept earning the bandit's asks by
+ * many tiny improvements). Measured in BENCHMARKS.md, with the variants tried.
  *
  * Replay-safe: every decision is a function of the trials (their proposers, values and recorded
  * costs Trial.askMs / Trial.durationMs), the plan and the ask's seeded generator, which is split
- * into a decision stream and a member stream. A replayed ask names its recorded proposer
- * (SamplerContext.proposer), which auto follows, so wall-clock time never changes a replay, and a
- * resumed study (toJSON/fromJSON) carries the trials with their costs.
+ * into a decision stream, a member stream and the veto's GP stream, so a replayed ask (whose
+ * recorded ask times are handed back) repeats the very same decision and proposal, and a resumed
+ * study (toJSON/fromJSON) carries the trials with their costs. Should a recorded proposer
+ * (SamplerContext.proposer; a journal from another version of auto) differ, that member is asked.
  */
 import { AlgorithmError } from '../errors';
 import { Rng } from '../rng';
@@ -50,7 +58,7 @@ export const MEMBER_NAMES: readonly MemberName[] = ['bayesian', 'tpe', 'qlearnin
 export interface AutoOptions {
   /** Largest share of the sweep's time the search itself may take (default 0.05). */
   searchShare?: number;
-  /** Mean ms per ask always allowed, whatever the trials' durations (default 50). */
+  /** Mean ms per ask always allowed, whatever the trials' durations (default 100). */
   minAskMs?: number;
 }
 
