@@ -392,11 +392,12 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
     // Independent streams: the decision never shifts a member's randomness, and the GP's gate
     // has a stream of its own, so each proposal is the same whichever path led to it.
     const decisionRng = new Rng(ctx.rng.nextUint32());
-    const memberRng = new Rng(ctx.rng.nextUint32());
+    const memberSeed = ctx.rng.nextUint32();
     const gateRng = new Rng(ctx.rng.nextUint32());
     const designing = ctx.trials.length < plan.design;
     const { member: chosen, why } = decide(plan, ctx.trials, ctx.direction, parallelism, options, decisionRng);
-    const ask = (m: MemberName): Params => (m === 'bayesian' && designing ? opening : members[m]).suggest({ ...ctx, rng: memberRng });
+    // Each member asked gets the member stream from its start.
+    const ask = (m: MemberName): Params => (m === 'bayesian' && designing ? opening : members[m]).suggest({ ...ctx, rng: new Rng(memberSeed) });
     let member = chosen;
     let params = ask(member);
     if (why === 'bandit' && member !== 'bayesian' && gateOpen(plan, ctx.trials, parallelism, options)) {
