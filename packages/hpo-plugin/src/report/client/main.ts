@@ -8,7 +8,7 @@ import { trainCommand, type ReportData, type ReportStudy, type ReportTrial } fro
 import { bestSoFar, binGrid, OKABE_ITO, plotArea, smallMultiples, utilisation, valueDomain, viridis, type Frame } from '../layout';
 import { extent, formatNumber, linearScale, paramScale, type ParamAxis, type Scale, type Value } from '../scale';
 import { axisBottom, axisLeft, esc, px, svgOpen } from './svg';
-import { crossPath, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
+import { crossPath, drawHighlight, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
 
 const scriptStart = performance.now();
 const data = JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as ReportData;
@@ -48,7 +48,7 @@ const layers: MarkLayer[] = [];
  */
 function plot(open: string, layer: MarkLayer, under: string, over = ''): string {
   const k = layers.push(layer) - 1;
-  const count = new Set(layer.marks.map((m) => m.i)).size;
+  const count = layer.trialCount(n);
   if (!useCanvas) return open.replace('<svg ', `<svg data-layer="${k}" data-marks="${count}" `) + under + layerSvg(layer) + over + '</svg>';
   const viewBox = `viewBox="0 0 ${layer.width} ${layer.height}"`;
   return `<div class="plot" data-layer="${k}" data-chart="${esc(layer.chart)}" data-marks="${count}">${open.replace(/ data-chart="[^"]*"/, '')}${under}</svg><canvas class="marks-canvas"></canvas><svg class="over" ${viewBox}>${over}</svg><canvas class="hi-canvas"></canvas></div>`;
@@ -114,9 +114,11 @@ function dot(layer: MarkLayer, i: number, x: number, y: number | undefined, fail
   const t = trials[i] as ReportTrial;
   if (y === undefined) return layer.add({ k: 'cross', i, x, y: failedY, r, stroke: STATE_COLOUR.failed, sw: 1.5 });
   const hollow = t.reused && !compare;
-  const paint = hollow ? { fill: '#fff', stroke: fill, sw: 1.5 } : { fill };
-  if (t.state === 'pruned') layer.add({ k: 'rect', i, x: x - r, y: y - r, w: 2 * r, h: 2 * r, ...paint });
-  else layer.add({ k: 'circle', i, x, y, r, ...paint });
+  const stroke = hollow ? fill : undefined;
+  const sw = hollow ? 1.5 : undefined;
+  const inside = hollow ? '#fff' : fill;
+  if (t.state === 'pruned') layer.add({ k: 'rect', i, x: x - r, y: y - r, w: 2 * r, h: 2 * r, fill: inside, stroke, sw });
+  else layer.add({ k: 'circle', i, x, y, r, fill: inside, stroke, sw });
 }
 
 const markRadius = n > 3000 ? 1.6 : n > 500 ? 2.4 : 3.5;
@@ -489,7 +491,16 @@ const columns: Column[] = [
 ];
 let sortKey = 'rank';
 let sortDir = 1;
-const TABLE_LIMIT = 500;
+/**
+ * The table shows every (filtered) trial but keeps only a window of rows in the DOM, moved as it
+ * scrolls: 10,000 rows of 13 cells were a third of the page's layout time.
+ */
+const ROW_WINDOW = 80;
+/** Row height in pixels: an estimate until rows exist to measure. */
+let rowHeight = 24;
+let tableRows: number[] = [];
+let tableFirst = 0;
+let bestRows = new Set<number | undefined>();
 
 /** Best first: complete trials by value, then pruned by the value they reached, then failed (by id). */
 function rankOrder(): number[] {
@@ -524,20 +535,58 @@ function renderTable(): void {
   const idx: number[] = [];
   for (let i = 0; i < n; i++) if (selected[i]) idx.push(i);
   idx.sort((a, b) => sortDir * compareValues(col.get(trials[a] as ReportTrial, a), col.get(trials[b] as ReportTrial, b)) || (rank[a] as number) - (rank[b] as number));
-  const bests = new Set(data.studies.map((_, k) => bestIndex(k)));
+  tableRows = idx;
+  bestRows = new Set(data.studies.map((_, k) => bestIndex(k)));
   const head = columns.map((c) => `<th class="${c.left ? 'l' : ''}" data-key="${esc(c.key)}"${c.key === sortKey ? ` aria-sort="${sortDir > 0 ? 'ascending' : 'descending'}"` : ''}>${esc(c.label)}</th>`).join('');
+  (document.getElementById('table-count') as HTMLElement).textContent = `${idx.length} of ${n} trials${idx.length < n ? ' (filtered by the parallel-coordinates ranges)' : ''}`;
+  (document.getElementById('trial-table') as HTMLElement).innerHTML = `<thead><tr>${head}</tr></thead><tbody></tbody>`;
+  const wrap = document.getElementById('table-wrap') as HTMLElement;
+  if (wrap.scrollTop > 0) wrap.scrollTop = 0;
+  renderRows(0);
+}
+
+/** Puts rows `first` .. `first + ROW_WINDOW` of the sorted table in the DOM; padding stands in for the others. */
+function renderRows(first: number): void {
+  tableFirst = first;
+  const end = Math.min(tableRows.length, first + ROW_WINDOW);
   let body = '';
-  for (const i of idx.slice(0, TABLE_LIMIT)) {
+  for (let r = first; r < end; r++) {
+    const i = tableRows[r] as number;
     const t = trials[i] as ReportTrial;
-    body += `<tr data-i="${i}"${bests.has(i) ? ' class="is-best"' : ''}>${columns.map((c) => `<td class="${c.left ? 'l' : ''}">${c.show ? c.show(t, i) : esc(fmt(c.get(t, i)))}</td>`).join('')}</tr>`;
+    body += `<tr data-i="${i}"${bestRows.has(i) ? ' class="is-best"' : ''}>`;
+    for (const c of columns) body += `<td${c.left ? ' class="l"' : ''}>${c.show ? c.show(t, i) : esc(fmt(c.get(t, i)))}</td>`;
+    body += '</tr>';
   }
-  const shown = Math.min(idx.length, TABLE_LIMIT);
-  (document.getElementById('table-count') as HTMLElement).textContent = `${idx.length} of ${n} trials${idx.length < n ? ' (filtered by the parallel-coordinates ranges)' : ''}${shown < idx.length ? `; showing the first ${shown}` : ''}`;
-  (document.getElementById('trial-table') as HTMLElement).innerHTML = `<thead><tr>${head}</tr></thead><tbody>${body}</tbody>`;
+  const pad = document.getElementById('table-pad') as HTMLElement;
+  pad.style.paddingTop = `${first * rowHeight}px`;
+  pad.style.paddingBottom = `${(tableRows.length - end) * rowHeight}px`;
+  ((document.getElementById('trial-table') as HTMLTableElement).tBodies[0] as HTMLElement).innerHTML = body;
+}
+
+/** On scroll: measure the rows once, then move the window when the view nears its edge. */
+function wireTableScroll(): void {
+  const wrap = document.getElementById('table-wrap') as HTMLElement;
+  let pending = false;
+  wrap.addEventListener('scroll', () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const rows = ((document.getElementById('trial-table') as HTMLTableElement).tBodies[0] as HTMLTableSectionElement).rows;
+      if (rows.length > 1) {
+        const h = ((rows[rows.length - 1] as HTMLElement).offsetTop - (rows[0] as HTMLElement).offsetTop) / (rows.length - 1);
+        if (h > 0 && Math.abs(h - rowHeight) > 0.01) rowHeight = h;
+      }
+      const top = Math.floor(wrap.scrollTop / rowHeight);
+      const visible = Math.ceil(wrap.clientHeight / rowHeight);
+      const first = Math.max(0, Math.min(Math.max(0, tableRows.length - ROW_WINDOW), top - Math.floor((ROW_WINDOW - visible) / 2)));
+      if (first !== tableFirst && (Math.abs(first - tableFirst) >= 10 || top < tableFirst + 5 || top + visible > tableFirst + ROW_WINDOW - 5)) renderRows(first);
+    });
+  });
 }
 
 function tableView(): string {
-  return card('table', '8. Trials', 'Click a column to sort (again to reverse); click a row for the command that trains that trial. The best trial is highlighted and first by default.', `<p class="note" id="table-count"></p><div class="tablewrap"><table class="trials" id="trial-table"></table></div><pre class="cmd" id="row-command" hidden></pre>`);
+  return card('table', '8. Trials', 'Click a column to sort (again to reverse); click a row for the command that trains that trial. The best trial is highlighted and first by default.', `<p class="note" id="table-count"></p><div class="tablewrap" id="table-wrap"><div id="table-pad"><table class="trials" id="trial-table"></table></div></div><pre class="cmd" id="row-command" hidden></pre>`);
 }
 
 function card(id: string, title: string, note: string, body: string): string {
@@ -620,11 +669,14 @@ function wireBrushing(): void {
   });
 }
 
+/** Draws every chart's canvas. All widths are read first: one layout, not one per canvas resized. */
 function drawAll(): void {
-  for (const el of document.querySelectorAll<HTMLElement>('.plot[data-layer]')) {
+  const plots = [...document.querySelectorAll<HTMLElement>('.plot[data-layer]')];
+  const widths = plots.map((el) => el.clientWidth);
+  plots.forEach((el, k) => {
     const layer = layers[Number(el.getAttribute('data-layer'))] as MarkLayer;
-    drawLayer(el.querySelector('canvas.marks-canvas') as HTMLCanvasElement, layer, brushes.size > 0 ? selected : undefined);
-  }
+    drawLayer(el.querySelector('canvas.marks-canvas') as HTMLCanvasElement, layer, brushes.size > 0 ? selected : undefined, widths[k] as number);
+  });
 }
 
 function tooltipHtml(i: number): string {
@@ -666,17 +718,17 @@ function wireTooltips(): void {
         const i = index.nearest(p.x, p.y, 8, brushes.size > 0 ? selected : undefined);
         if (i < 0) {
           hideTip();
-          if (current >= 0) drawLayer(hiCanvas, layer, undefined, -1, true);
+          if (current >= 0) drawHighlight(hiCanvas, layer, -1, el.clientWidth);
           current = -1;
           return;
         }
         showTip(i, e);
-        if (i !== current) drawLayer(hiCanvas, layer, undefined, i, true);
+        if (i !== current) drawHighlight(hiCanvas, layer, i, el.clientWidth);
         current = i;
       });
       el.addEventListener('mouseleave', () => {
         hideTip();
-        drawLayer(hiCanvas, layer, undefined, -1, true);
+        drawHighlight(hiCanvas, layer, -1, el.clientWidth);
         current = -1;
       });
     }
@@ -737,16 +789,21 @@ function render(): void {
     ? [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${curvesView()}</div>`, sliceView(), tableView()]
     : [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${contourView()}</div>`, sliceView(), `<div class="row">${curvesView()}${timelineView()}</div>`, tableView()];
   app.innerHTML = views.join('');
-  if (useCanvas) drawAll();
+  // The table before the canvases: drawing reads the charts' widths, the one layout of the page.
   renderTable();
+  if (useCanvas) drawAll();
   wireBrushing();
   wireTooltips();
   wireTable();
+  wireTableScroll();
   document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
   document.documentElement.setAttribute('data-script-start-ms', String(Math.round(scriptStart)));
   document.documentElement.setAttribute('data-parse-ms', String(Math.round(started - scriptStart)));
   document.documentElement.setAttribute('data-marks-mode', useCanvas ? 'canvas' : 'svg');
   document.documentElement.setAttribute('data-ready', 'true');
+  // When the frame with every view in it has been painted (rAF runs before the paint, a task
+  // queued from it after): the page's own clock, for the benchmark.
+  requestAnimationFrame(() => setTimeout(() => document.documentElement.setAttribute('data-painted-ms', String(Math.round(performance.now()))), 0));
 }
 
 render();
@@ -760,10 +817,10 @@ render();
   charts: () => layers.map((l) => l.chart),
   pointOf(chart: string, i: number): { x: number; y: number } | undefined {
     const k = layers.findIndex((l) => l.chart === chart);
-    const m = layers[k]?.marks.find((mk) => mk.i === i);
+    const m = layers[k]?.anchorOf(i);
     const el = document.querySelector(`[data-layer="${k}"]`);
     if (!m || !el) return undefined;
-    const [x, y] = m.k === 'line' ? [m.pts[0] as number, m.pts[1] as number] : m.k === 'rect' ? [m.x + m.w / 2, m.y + m.h / 2] : [m.x, m.y];
+    const { x, y } = m;
     const ctm = chartSvg(el).getScreenCTM();
     if (!ctm) return undefined;
     const p = new DOMPoint(x, y).matrixTransform(ctm);
