@@ -476,6 +476,8 @@ interface Column {
 }
 
 const rank = rankOrder();
+/** Trial indices, best first. */
+const byRank = Array.from({ length: n }, (_, i) => i).sort((a, b) => (rank[a] as number) - (rank[b] as number));
 const columns: Column[] = [
   { key: 'rank', label: '#', get: (_, i) => rank[i], show: (t, i) => (t.state === 'complete' ? String(rank[i]) : '-') },
   { key: 'id', label: 'trial', get: (t) => t.id },
@@ -533,8 +535,13 @@ function compareValues(a: Value | undefined, b: Value | undefined): number {
 function renderTable(): void {
   const col = columns.find((c) => c.key === sortKey) as Column;
   const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (selected[i]) idx.push(i);
-  idx.sort((a, b) => sortDir * compareValues(col.get(trials[a] as ReportTrial, a), col.get(trials[b] as ReportTrial, b)) || (rank[a] as number) - (rank[b] as number));
+  // Rank order first (a stable sort keeps it among equal values); each trial's sort value read once.
+  for (const i of byRank) if (selected[i]) idx.push(i);
+  if (sortKey !== 'rank') {
+    const keys = new Array<Value | undefined>(n);
+    for (const i of idx) keys[i] = col.get(trials[i] as ReportTrial, i);
+    idx.sort((a, b) => sortDir * compareValues(keys[a], keys[b]));
+  } else if (sortDir < 0) idx.reverse();
   tableRows = idx;
   bestRows = new Set(data.studies.map((_, k) => bestIndex(k)));
   const head = columns.map((c) => `<th class="${c.left ? 'l' : ''}" data-key="${esc(c.key)}"${c.key === sortKey ? ` aria-sort="${sortDir > 0 ? 'ascending' : 'descending'}"` : ''}>${esc(c.label)}</th>`).join('');

@@ -263,7 +263,7 @@ export function drawLayer(canvas: HTMLCanvasElement, layer: MarkLayer, dim: Uint
     bitmap.stamp(hit.sprite, ix, iy, c.fill, c.stroke, alpha);
   }
   if (bitmap && rectGroups?.size) compositeRects(bitmap, layer, rectGroups, colours, ratio);
-  if (bitmap) ctx.putImageData(new ImageData(bitmap.toRgba(), w, h), 0, 0);
+  if (bitmap) ctx.putImageData(new ImageData(bitmap.data, w, h), 0, 0);
   if (api.length === 0) return;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.lineJoin = 'round';
