@@ -23,6 +23,10 @@ const STATE_COLOUR = { complete: OKABE_ITO[0] as string, pruned: OKABE_ITO[1] as
 /** Finite objective values (complete and pruned trials). */
 const valueOf = (t: ReportTrial): number | undefined => (t.value !== undefined && Number.isFinite(t.value) ? t.value : undefined);
 const values = trials.map(valueOf);
+/** Each parameter's value per trial, read once (a lookup by a computed key is slow, and views read them many times). */
+const paramCols = new Map(params.map((p) => [p.name, trials.map((t) => t.params[p.name])]));
+const colOf = (name: string): Array<Value | undefined> => paramCols.get(name) ?? [];
+const seenOf = (name: string): Value[] => colOf(name).filter((v): v is Value => v !== undefined);
 const vDomain = valueDomain(values.filter((v): v is number => v !== undefined));
 const hasFailed = trials.some((t) => valueOf(t) === undefined);
 /** The values seen (unpadded): the colour scale runs over exactly these. */
@@ -183,9 +187,9 @@ function historyView(): string {
   const { scale: y, failedY } = valueAxis(f);
   const open = svgOpen(f.width, f.height, 'history', 'objective value per trial in finish order');
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'trial, in finish order') + failedLabel(area.x[0], failedY);
-  const layer = new MarkLayer('history', f.width, f.height);
+  const layer = new MarkLayer('history', f.width, f.height).reserve(n);
   trials.forEach((t, i) => {
-    const v = valueOf(t);
+    const v = values[i];
     dot(layer, i, x.map(order[i] as number), v === undefined ? undefined : y.map(v), failedY, compare ? studyColour(t) : STATE_COLOUR[t.state], markRadius);
   });
   // Best-so-far per study: a step line through the complete trials.
@@ -229,31 +233,31 @@ function pcView(): string {
   const step = count > 1 ? (area.x[1] - area.x[0]) / (count - 1) : 0;
   const bottom = hasFailed ? area.y[0] - 16 : area.y[0];
   pcAxes = params.map((p, k) => {
-    const scale = paramScale(p, [area.y[0], area.y[1]], trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined));
+    const scale = paramScale(p, [area.y[0], area.y[1]], seenOf(p.name));
     const pos = new Float32Array(n);
-    trials.forEach((t, i) => {
-      const v = t.params[p.name];
+    colOf(p.name).forEach((v, i) => {
       pos[i] = v === undefined ? NaN : scale.map(v);
     });
     return { name: p.name, x: area.x[0] + k * step, scale, pos };
   });
   const vs = linearScale(vDomain, [bottom, area.y[1]]);
   const vpos = new Float32Array(n);
-  trials.forEach((t, i) => {
-    const v = valueOf(t);
+  values.forEach((v, i) => {
     vpos[i] = v === undefined ? area.y[0] - 4 : vs.map(v);
   });
   pcAxes.push({ name: data.metric, x: area.x[0] + (count - 1) * step, scale: vs, pos: vpos });
   const open = svgOpen(f.width, f.height, 'parallel', 'parallel coordinates of parameters and objective');
-  const layer = new MarkLayer('parallel', f.width, f.height, n > 2000 ? 0.6 : 1.2, n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7);
+  const pts: number[] = [];
+  const layer = new MarkLayer('parallel', f.width, f.height, n > 2000 ? 0.6 : 1.2, n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7).reserve(n, 2 * n * pcAxes.length);
   for (let i = 0; i < n; i++) {
-    const pts: number[] = [];
+    // One scratch array for every line (the layer copies the points).
+    pts.length = 0;
     for (const a of pcAxes) {
       const y = a.pos[i] as number;
       if (!Number.isNaN(y)) pts.push(a.x, y);
     }
     const t = trials[i] as ReportTrial;
-    layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(valueOf(t)) });
+    layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(values[i]) });
   }
   let out = '';
   let brushAreas = '';
@@ -320,15 +324,16 @@ function sliceView(): string {
   const { scale: y, failedY } = valueAxis(f);
   const colours = trials.map((t, i) => (compare ? studyColour(t) : viridis(n > 1 ? i / (n - 1) : 0)));
   const charts = params.map((p) => {
-    const x = paramScale(p, area.x, trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined));
+    const x = paramScale(p, area.x, seenOf(p.name));
+    const col = colOf(p.name);
     const open = svgOpen(f.width, f.height, `slice:${p.name}`, `${data.metric} against ${p.name}`);
-    const layer = new MarkLayer(`slice:${p.name}`, f.width, f.height);
+    const layer = new MarkLayer(`slice:${p.name}`, f.width, f.height).reserve(n);
     const under = axisLeft(y, area.x[0], data.metric, area.x[1], 4) + axisBottom(x, area.y[0], p.name + (p.log ? ' (log)' : ''), undefined, 4) + failedLabel(area.x[0], failedY);
     trials.forEach((t, i) => {
-      const v = t.params[p.name];
+      const v = col[i];
       if (v === undefined) return;
       const xx = x.map(v) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
-      const val = valueOf(t);
+      const val = values[i];
       dot(layer, i, xx, val === undefined ? undefined : y.map(val), failedY, colours[i] as string, markRadius * 0.85);
     });
     return `<div>${plot(open, layer, under)}</div>`;
@@ -345,16 +350,18 @@ function contourView(): string {
   const [px1, py1] = names.map((nm) => params.find((p) => p.name === nm) as ParamAxis) as [ParamAxis, ParamAxis];
   const f: Frame = { width: HALF, height: 380, left: 64, right: 14, top: 10, bottom: 44 };
   const area = plotArea(f);
-  const seen = (p: ParamAxis) => trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined);
+  const seen = (p: ParamAxis) => seenOf(p.name);
+  const ca = colOf(px1.name);
+  const cb = colOf(py1.name);
   const x = paramScale(px1, area.x, seen(px1));
   const y = paramScale(py1, area.y, seen(py1));
   const cols = x.kind === 'band' ? Math.round((area.x[1] - area.x[0]) / x.bandwidth) : 22;
   const rows = y.kind === 'band' ? Math.round((area.y[0] - area.y[1]) / y.bandwidth) : 18;
   const pts: Array<{ x: number; y: number; value: number }> = [];
-  trials.forEach((t) => {
-    const a = t.params[px1.name];
-    const b = t.params[py1.name];
-    const v = valueOf(t);
+  trials.forEach((t, i) => {
+    const a = ca[i];
+    const b = cb[i];
+    const v = values[i];
     if (a !== undefined && b !== undefined && v !== undefined && t.state === 'complete') pts.push({ x: x.map(a), y: y.map(b), value: v });
   });
   const cells = binGrid(pts, area.x, area.y, cols, rows, data.direction);
@@ -368,10 +375,10 @@ function contourView(): string {
     out += `<rect x="${px(x0)}" y="${px(Math.min(y0, y0 + ch))}" width="${px(cw + 0.3)}" height="${px(Math.abs(ch) + 0.3)}" fill="${valueColour(c.value)}" opacity="0.85"><title>best ${fmt(c.value)} of ${c.count} trials</title></rect>`;
   }
   out += axisLeft(y, area.x[0], py1.name + (py1.log ? ' (log)' : ''), undefined, 5) + axisBottom(x, area.y[0], px1.name + (px1.log ? ' (log)' : ''), undefined, 5);
-  const layer = new MarkLayer('contour', f.width, f.height);
+  const layer = new MarkLayer('contour', f.width, f.height).reserve(n);
   trials.forEach((t, i) => {
-    const a = t.params[px1.name];
-    const b = t.params[py1.name];
+    const a = ca[i];
+    const b = cb[i];
     if (a === undefined || b === undefined) return;
     const xx = x.map(a) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
     const yy = y.map(b) + (y.kind === 'band' ? jitter(i + 7, y.bandwidth) : 0);
@@ -395,13 +402,28 @@ function curvesView(): string {
   const f: Frame = { width: HALF, height: 380, left: 64, right: 14, top: 10, bottom: 44 };
   const area = plotArea(f);
   const maxEpoch = Math.max(1, ...trials.map((t) => t.curve.length));
-  const e = extent(trials.flatMap((t) => t.curve)) ?? vDomain;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of trials) {
+    for (const v of t.curve) {
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  const e: [number, number] = lo <= hi ? [lo, hi] : vDomain;
+  const pts: number[] = [];
+  const curvePts = (t: ReportTrial): number[] => {
+    pts.length = 0;
+    t.curve.forEach((v, k) => pts.push(x.map(k + 1), y.map(v)));
+    return pts;
+  };
   const x = linearScale([1, Math.max(2, maxEpoch)], area.x, true);
   const y = linearScale(valueDomain(e), area.y);
   const open = svgOpen(f.width, f.height, 'curves', `${data.metric} per epoch of every trial`);
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'epoch');
   const bests = new Set(data.studies.map((_, k) => bestIndex(k)));
-  const layer = new MarkLayer('curves', f.width, f.height, n > 2000 ? 0.6 : 1.3, n > 2000 ? 0.25 : 0.6);
+  const layer = new MarkLayer('curves', f.width, f.height, n > 2000 ? 0.6 : 1.3, n > 2000 ? 0.25 : 0.6).reserve(n, 2 * maxEpoch * n);
   let ends = '';
   const best: number[] = [];
   trials.forEach((t, i) => {
@@ -409,7 +431,7 @@ function curvesView(): string {
     const colour = compare ? studyColour(t) : STATE_COLOUR[t.state];
     if (bests.has(i)) return best.push(i);
     if (t.curve.length === 1) layer.add({ k: 'circle', i, x: x.map(1), y: y.map(t.curve[0] as number), r: 2, fill: colour });
-    else layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: colour });
+    else layer.add({ k: 'line', i, pts: curvePts(t), stroke: colour });
     if (t.state === 'pruned') {
       const k = t.curve.length;
       ends += `<path d="${crossPath(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5" fill="none" pointer-events="none"/>`;
@@ -418,7 +440,7 @@ function curvesView(): string {
   // The best trials last, so they are drawn on top.
   for (const i of best) {
     const t = trials[i] as ReportTrial;
-    layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: compare ? studyColour(t) : '#1b1f24', sw: 3, op: 1 });
+    layer.add({ k: 'line', i, pts: curvePts(t), stroke: compare ? studyColour(t) : '#1b1f24', sw: 3, op: 1 });
   }
   const out = plot(open, layer, under, ends);
   const noCurve = trials.filter((t) => t.curve.length === 0).length;
@@ -443,7 +465,7 @@ function timelineView(): string {
   const open = svgOpen(f.width, f.height, 'timeline', 'trials per worker slot over time');
   let out = axisBottom(x, area.y[0], 'seconds since the sweep started', area.y[1]);
   for (let s = 0; s < use.slots; s++) out += `<text x="${px(area.x[0] - 6)}" y="${px(area.y[1] + s * laneH + laneH / 2 + 4)}" text-anchor="end">worker ${s + 1}</text>`;
-  const layer = new MarkLayer('timeline', f.width, f.height);
+  const layer = new MarkLayer('timeline', f.width, f.height).reserve(n);
   for (const i of timed) {
     const t = trials[i] as ReportTrial;
     const x0 = x.map((t.start as number) / 1000);
@@ -502,6 +524,7 @@ const ROW_WINDOW = 80;
 let rowHeight = 24;
 let tableRows: number[] = [];
 let tableFirst = 0;
+let tableScrolled = false;
 let bestRows = new Set<number | undefined>();
 
 /** Best first: complete trials by value, then pruned by the value they reached, then failed (by id). */
@@ -547,8 +570,9 @@ function renderTable(): void {
   const head = columns.map((c) => `<th class="${c.left ? 'l' : ''}" data-key="${esc(c.key)}"${c.key === sortKey ? ` aria-sort="${sortDir > 0 ? 'ascending' : 'descending'}"` : ''}>${esc(c.label)}</th>`).join('');
   (document.getElementById('table-count') as HTMLElement).textContent = `${idx.length} of ${n} trials${idx.length < n ? ' (filtered by the parallel-coordinates ranges)' : ''}`;
   (document.getElementById('trial-table') as HTMLElement).innerHTML = `<thead><tr>${head}</tr></thead><tbody></tbody>`;
-  const wrap = document.getElementById('table-wrap') as HTMLElement;
-  if (wrap.scrollTop > 0) wrap.scrollTop = 0;
+  // Back to the top after a sort or a brush; not read on the first render (a read forces a layout).
+  if (tableFirst > 0 || tableScrolled) (document.getElementById('table-wrap') as HTMLElement).scrollTop = 0;
+  tableScrolled = false;
   renderRows(0);
 }
 
@@ -575,6 +599,7 @@ function wireTableScroll(): void {
   const wrap = document.getElementById('table-wrap') as HTMLElement;
   let pending = false;
   wrap.addEventListener('scroll', () => {
+    tableScrolled = true;
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {

@@ -65,6 +65,21 @@ export class MarkLayer {
     readonly lineOpacity = 0.7,
   ) {}
 
+  /** Room for `marks` marks and `points` line points, so that a big chart never grows its arrays. */
+  reserve(marks: number, points = 0): this {
+    if (marks > this.kind.length) {
+      this.kind = grow(this.kind, marks);
+      this.trial = grow(this.trial, marks);
+      this.style = grow(this.style, marks);
+      this.x = grow(this.x, marks);
+      this.y = grow(this.y, marks);
+      this.a = grow(this.a, marks);
+      this.b = grow(this.b, marks);
+    }
+    if (points > this.pts.length) this.pts = grow(this.pts, points);
+    return this;
+  }
+
   styleId(kind: Kind, fill: string | undefined, stroke: string | undefined, sw: number | undefined, op: number | undefined): number {
     const key = fill ?? stroke ?? '';
     let list = this.styleIds.get(key);
@@ -416,46 +431,55 @@ let spriteCtx: CanvasRenderingContext2D | undefined;
 
 /** The coverage masks of a small mark at a quarter-pixel offset, drawn once by the canvas itself. */
 function spriteFor(kind: number, a: number, b: number, s: Style, ratio: number, q: number): Sprite {
-  const fx = Math.floor(q / 4) / 4;
-  const fy = (q % 4) / 4;
-  const key = `${kind}|${a}|${b}|${s.fill ? 1 : 0}|${s.stroke ? (s.sw ?? 1) : ''}|${ratio}|${fx}|${fy}`;
-  let sp = sprites.get(key);
-  if (sp) return sp;
+  const base = `${kind}|${a}|${b}|${s.fill ? 1 : 0}|${s.stroke ? (s.sw ?? 1) : ''}|${ratio}`;
+  const hit = sprites.get(`${base}|${q}`);
+  if (hit) return hit;
+  // All 16 quarter-pixel offsets of the shape, fill and outline, drawn side by side and read back
+  // at once: a read back flushes the canvas, and one per sprite cost more than the stamping.
   const ext = kind === RECT ? Math.max(a, b) : 2 * a;
   const pad = 2 + Math.ceil((s.sw ?? 1) * ratio);
   const size = Math.ceil(ext * ratio) + 2 * pad + 1;
   const ctx = spriteContext();
-  if (ctx.canvas.width < size || ctx.canvas.height < size) {
-    ctx.canvas.width = Math.max(ctx.canvas.width, size);
-    ctx.canvas.height = Math.max(ctx.canvas.height, size);
+  const sheetW = 16 * size;
+  const sheetH = 2 * size;
+  if (ctx.canvas.width < sheetW || ctx.canvas.height < sheetH) {
+    ctx.canvas.width = Math.max(ctx.canvas.width, sheetW);
+    ctx.canvas.height = Math.max(ctx.canvas.height, sheetH);
   }
-  // The mark's anchor (centre, or a rect's corner) sits at (pad + fx, pad + fy) for rects and at the
-  // sprite's centre for the others; `ox`, `oy` say where that is from the sprite's top-left pixel.
+  // The mark's anchor (centre, or a rect's corner) sits at (ox + fx, oy + fy) in its cell.
   const ox = kind === RECT ? pad : pad + Math.ceil(a * ratio);
   const oy = ox;
-  const draw = (fill: boolean) => {
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, size, size);
-    ctx.setTransform(ratio, 0, 0, ratio, ox + fx, oy + fy);
-    ctx.beginPath();
-    if (kind === CIRCLE) ctx.arc(0, 0, a, 0, Math.PI * 2);
-    else if (kind === RECT) ctx.rect(0, 0, a, b);
-    else {
-      ctx.moveTo(-a, -a);
-      ctx.lineTo(a, a);
-      ctx.moveTo(-a, a);
-      ctx.lineTo(a, -a);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, sheetW, sheetH);
+  ctx.fillStyle = '#000';
+  ctx.strokeStyle = '#000';
+  const hasFill = !!s.fill && kind !== CROSS;
+  for (let v = 0; v < 16; v++) {
+    for (let row = 0; row < 2; row++) {
+      if (row === 0 ? !hasFill : !s.stroke) continue;
+      ctx.setTransform(ratio, 0, 0, ratio, v * size + ox + Math.floor(v / 4) / 4, row * size + oy + (v % 4) / 4);
+      ctx.beginPath();
+      if (kind === CIRCLE) ctx.arc(0, 0, a, 0, Math.PI * 2);
+      else if (kind === RECT) ctx.rect(0, 0, a, b);
+      else {
+        ctx.moveTo(-a, -a);
+        ctx.lineTo(a, a);
+        ctx.moveTo(-a, a);
+        ctx.lineTo(a, -a);
+      }
+      ctx.lineWidth = s.sw ?? 1;
+      if (row === 0) ctx.fill();
+      else ctx.stroke();
     }
-    ctx.fillStyle = '#000';
-    ctx.strokeStyle = '#000';
-    ctx.lineWidth = s.sw ?? 1;
-    if (fill) ctx.fill();
-    else ctx.stroke();
-    return ctx.getImageData(0, 0, size, size).data;
+  }
+  const sheet = ctx.getImageData(0, 0, sheetW, sheetH).data;
+  const cell = (v: number, row: number) => {
+    const out = new Uint8ClampedArray(size * size * 4);
+    for (let y = 0; y < size; y++) out.set(sheet.subarray(((row * size + y) * sheetW + v * size) * 4, ((row * size + y) * sheetW + v * size + size) * 4), y * size * 4);
+    return out;
   };
-  sp = sprite(size, ox, oy, s.fill && kind !== CROSS ? draw(true) : undefined, s.stroke ? draw(false) : undefined);
-  sprites.set(key, sp);
-  return sp;
+  for (let v = 0; v < 16; v++) sprites.set(`${base}|${v}`, sprite(size, ox, oy, hasFill ? cell(v, 0) : undefined, s.stroke ? cell(v, 1) : undefined));
+  return sprites.get(`${base}|${q}`) as Sprite;
 }
 
 // ---------------------------------------------------------------- hit testing
