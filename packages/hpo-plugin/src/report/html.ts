@@ -107,7 +107,7 @@ svg .label{fill:var(--muted);font-size:11px}svg .title{font-weight:600;font-size
 .best{display:grid;grid-template-columns:auto 1fr;gap:4px 14px;align-items:start}
 code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}pre.cmd{background:#0f1720;color:#e6edf3;padding:8px 10px;border-radius:6px;white-space:pre-wrap;word-break:break-all;margin:6px 0 0}
 button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(--panel);border-radius:5px;padding:2px 8px;cursor:pointer}
-table.trials{border-collapse:collapse;width:100%;font-size:12px}table.trials th,table.trials td{padding:3px 6px;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
+table.trials{border-collapse:collapse;width:100%;font-size:12px}table.trials th,table.trials td{padding:3px 6px;line-height:17px;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
 table.trials th{position:sticky;top:0;background:var(--panel);cursor:pointer;user-select:none}table.trials th[aria-sort=ascending]::after{content:" \\25B2"}table.trials th[aria-sort=descending]::after{content:" \\25BC"}
 table.trials td.l,table.trials th.l{text-align:left}table.trials tr.is-best{background:#eaf4fb;font-weight:600}table.trials tbody tr:hover{background:#f3f6f9}
 .tablewrap{max-height:520px;overflow:auto;border:1px solid var(--line);border-radius:6px}
