@@ -175,7 +175,7 @@ describe('report.html in Chromium', { skip: missing }, () => {
     assert.match((await page.textContent('#table-count')) ?? '', /^1500 of 1500 trials$/);
     // Scrolled to the bottom: the last rows are the failed trials (ranked last), in the DOM and in view.
     await page.$eval('#table-wrap', (el) => el.scrollTo(0, el.scrollHeight));
-    await page.waitForFunction(() => document.querySelector('#trial-table tbody tr:last-child td:nth-child(3)')?.textContent?.startsWith('failed'));
+    await page.waitForFunction(`document.querySelector('#trial-table tbody tr:last-child td:nth-child(3)')?.textContent?.startsWith('failed')`);
     const last = await rows();
     assert.notDeepEqual(last, first);
     // Rank order puts failed trials last, by id: the bottom row is the failed trial with the largest id.

@@ -1,8 +1,8 @@
-/** The report's canvas compositing (src/report/client/raster.ts): pure pixel math, no browser. */
+/** The report's canvas compositing (src/report/raster.ts): pure pixel math, no browser. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Bitmap, blendAt, parseColour, sprite } from '../src/report/client/raster';
+import { Bitmap, blendAt, parseColour, sprite } from '../src/report/raster';
 
 const px = (b: Bitmap, x: number, y: number) => Array.from(b.data.slice((y * b.width + x) * 4, (y * b.width + x) * 4 + 4));
 

@@ -8,7 +8,7 @@
  * a 10,000-trial page has ~120,000 marks, and one object per mark was a good part of its build time.
  */
 import { esc, px } from './svg';
-import { Bitmap, parseColour, sprite, type Rgb, type Sprite } from './raster';
+import { Bitmap, parseColour, sprite, type Rgb, type Sprite } from '../raster';
 
 export type Mark =
   | { k: 'circle'; i: number; x: number; y: number; r: number; fill: string; stroke?: string; sw?: number }

@@ -65,7 +65,7 @@ export function parseColour(c: string): Rgb | undefined {
  * goes to the canvas as it is, with no conversion pass and a quarter of the memory of floats.
  */
 export class Bitmap {
-  readonly data: Uint8ClampedArray;
+  readonly data: Uint8ClampedArray<ArrayBuffer>;
   /** Rows touched by addRect since the last compositeCoverage. */
   private covTop = Infinity;
   private covBottom = -1;
