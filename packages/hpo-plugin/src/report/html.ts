@@ -3,7 +3,7 @@
  * network, no CDN), written atomically so a browser reloading it mid-sweep never sees half a page.
  *
  * The charts are SVG drawn in the page by our own small renderer (src/report/client/, bundled with
- * esbuild at build time into dist/report/client.js, ~30 kB minified), from the same pure scale and
+ * esbuild at build time into dist/report/client.js, ~43 kB minified), from the same pure scale and
  * layout modules the unit tests check. No chart library: the ones that would do (Plotly 3.5 MB,
  * ECharts 1 MB, Vega 800 kB) would dwarf the data of a typical study, and what we draw (marks,
  * axes, brushes) is a few hundred lines.
