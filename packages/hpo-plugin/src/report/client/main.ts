@@ -42,7 +42,7 @@ const studyColour = (t: ReportTrial) => OKABE_ITO[(t.study ?? 0) % OKABE_ITO.len
 const order = finishOrder();
 let selected: Uint8Array = new Uint8Array(n).fill(1);
 /** Above this many trials, marks go on canvases (`#svg` / `#canvas` in the URL force either). */
-const CANVAS_OVER = 2000;
+const CANVAS_OVER = 500;
 const useCanvas = location.hash.includes('canvas') || (!location.hash.includes('svg') && n > CANVAS_OVER);
 const layers: MarkLayer[] = [];
 
