@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { compareReport, studyReport } from '../packages/hpo-plugin/src/report/build';
 import { renderReportHtml } from '../packages/hpo-plugin/src/report/html';
-import type { ReportData } from '../packages/hpo-plugin/src/report/model';
+import { unpackReport, type PackedReport, type ReportData } from '../packages/hpo-plugin/src/report/model';
 import { syntheticStudy } from '../packages/hpo-plugin/test/report-fixtures';
 import { ARTIFACTS, chromiumMissing, collectErrors, launchChromium } from './browser';
 import { addIrisProject, irisYaml } from './iris';
@@ -235,7 +235,7 @@ describe('report.html of a real sweep', { skip: missing }, () => {
     const r = ws.nx(['run', 'iris:tune']);
     assert.equal(r.code, 0, r.output);
     const file = ws.path('dist/hpo/iris/tune/report.html');
-    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(readFileSync(file, 'utf8'))?.[1] ?? 'null') as ReportData;
+    const data = unpackReport(JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(readFileSync(file, 'utf8'))?.[1] ?? 'null') as PackedReport);
     assert.equal(data.final, true);
     assert.equal(data.trials.length, 4);
     for (const t of data.trials) {

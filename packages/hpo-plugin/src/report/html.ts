@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ReportData } from './model';
+import { packReport, type ReportData } from './model';
 
 /** `<`, U+2028 and U+2029 escaped: the JSON cannot close its <script> element or break the parser. */
 export function embedJson(value: unknown): string {
@@ -36,7 +36,7 @@ export function renderReportHtml(data: ReportData, clientJs: string = clientScri
 <body>
 <main id="app"><noscript>This report draws its charts with JavaScript; the data is in trials.jsonl beside it.</noscript></main>
 <div id="tooltip" role="tooltip" hidden></div>
-<script type="application/json" id="report-data">${embedJson(data)}</script>
+<script type="application/json" id="report-data">${embedJson(packReport(data))}</script>
 <script>${script}</script>
 </body>
 </html>

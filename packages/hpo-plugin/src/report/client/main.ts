@@ -4,14 +4,14 @@
  * Every per-trial mark carries `class="mark"` and `data-i` (the trial's index in the data), which
  * is how brushing dims marks everywhere and how the browser tests count marks.
  */
-import { trainCommand, type ReportData, type ReportStudy, type ReportTrial } from '../model';
+import { trainCommand, unpackReport, type PackedReport, type ReportStudy, type ReportTrial } from '../model';
 import { bestSoFar, binGrid, OKABE_ITO, plotArea, smallMultiples, utilisation, valueDomain, viridis, type Frame } from '../layout';
 import { extent, formatNumber, linearScale, paramScale, type ParamAxis, type Scale, type Value } from '../scale';
 import { axisBottom, axisLeft, esc, px, svgOpen } from './svg';
 import { crossPath, drawHighlight, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
 
 const scriptStart = performance.now();
-const data = JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as ReportData;
+const data = unpackReport(JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as PackedReport);
 const trials = data.trials;
 const n = trials.length;
 const compare = data.kind === 'compare';
