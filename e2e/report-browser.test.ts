@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { compareReport, studyReport } from '../packages/hpo-plugin/src/report/build';
 import { renderReportHtml } from '../packages/hpo-plugin/src/report/html';
-import type { ReportData } from '../packages/hpo-plugin/src/report/model';
+import { unpackReport, type PackedReport, type ReportData } from '../packages/hpo-plugin/src/report/model';
 import { syntheticStudy } from '../packages/hpo-plugin/test/report-fixtures';
 import { ARTIFACTS, chromiumMissing, collectErrors, launchChromium } from './browser';
 import { addIrisProject, irisYaml } from './iris';
@@ -165,6 +165,35 @@ describe('report.html in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
+  test('the table keeps every trial reachable: scrolling moves its window of rows, sorting returns to the top', async () => {
+    const big = syntheticStudy(1500, 5);
+    const bigData = studyReport(big.info, big.records, true);
+    const { page, errors } = await open(browser, write('synthetic-1500.html', renderReportHtml(bigData)));
+    const rows = () => page.$$eval('#trial-table tbody tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-i'))));
+    const first = await rows();
+    assert.ok(first.length >= 20 && first.length < 200, `${first.length} rows in the DOM`);
+    assert.match((await page.textContent('#table-count')) ?? '', /^1500 of 1500 trials$/);
+    // Scrolled to the bottom: the last rows are the failed trials (ranked last), in the DOM and in view.
+    await page.$eval('#table-wrap', (el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForFunction(`document.querySelector('#trial-table tbody tr:last-child td:nth-child(3)')?.textContent?.startsWith('failed')`);
+    const last = await rows();
+    assert.notDeepEqual(last, first);
+    // Rank order puts failed trials last, by id: the bottom row is the failed trial with the largest id.
+    const failed = bigData.trials.filter((t) => t.state === 'failed').map((t) => t.id);
+    assert.equal(bigData.trials[last[last.length - 1] as number]?.id, Math.max(...failed));
+    const box = await page.locator('#trial-table tbody tr:last-child').boundingBox();
+    const wrap = await page.locator('#table-wrap').boundingBox();
+    assert.ok(box && wrap && box.y + box.height <= wrap.y + wrap.height + 1 && box.y >= wrap.y, 'the last row is in view');
+    await page.locator('#view-table').screenshot({ path: join(ARTIFACTS, 'synthetic-1500-table-bottom.png') });
+    // Sorting by trial id goes back to the top: trial 0 first.
+    await page.click('#trial-table th[data-key="id"]');
+    const sorted = await page.$$eval('#trial-table tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
+    assert.deepEqual(sorted.slice(0, 5), [0, 1, 2, 3, 4]);
+    assert.equal(await page.$eval('#table-wrap', (el) => el.scrollTop), 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a compare page overlays studies', async () => {
     const a = syntheticStudy(40, 1);
     const b = syntheticStudy(40, 2);
@@ -206,7 +235,7 @@ describe('report.html of a real sweep', { skip: missing }, () => {
     const r = ws.nx(['run', 'iris:tune']);
     assert.equal(r.code, 0, r.output);
     const file = ws.path('dist/hpo/iris/tune/report.html');
-    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(readFileSync(file, 'utf8'))?.[1] ?? 'null') as ReportData;
+    const data = unpackReport(JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(readFileSync(file, 'utf8'))?.[1] ?? 'null') as PackedReport);
     assert.equal(data.final, true);
     assert.equal(data.trials.length, 4);
     for (const t of data.trials) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareReport, studyReport } from '../src/report/build';
 import { embedJson, renderReportHtml } from '../src/report/html';
-import { trainCommand } from '../src/report/model';
+import { packReport, trainCommand, unpackReport, type PackedReport } from '../src/report/model';
 import { HtmlReportWriter } from '../src/report/writer';
 import { parseParamOverrides } from '../src/config/overrides';
 import { eta, LiveStatus, statusBlock } from '../src/sweep/status';
@@ -41,6 +41,22 @@ describe('report.html', () => {
     assert.doesNotMatch(data, /<\/script/i);
     assert.match(html, /<title>Sweep report: &lt;b&gt;x&lt;\/b&gt;<\/title>/);
     assert.equal(JSON.parse(embedJson({ s: '</script>\u2028' }.s)), '</script>\u2028');
+  });
+
+  test('the page embeds the trials packed by field, and unpacking gives them back', () => {
+    const { info, records } = syntheticStudy(300, 4);
+    const data = studyReport(info, records, true);
+    const html = renderReportHtml(data);
+    const embedded = JSON.parse(html.slice(html.indexOf('id="report-data">') + 'id="report-data">'.length, html.indexOf('</script>', html.indexOf('id="report-data">')))) as PackedReport;
+    assert.equal(embedded.trials.count, 300);
+    assert.deepEqual(Object.keys(embedded.trials.params), Object.keys(info.space));
+    assert.deepEqual(unpackReport(embedded), JSON.parse(JSON.stringify(data)));
+    // Fields no trial has are left out; a trial without a field gets it back as absent, not null.
+    const some = studyReport(info, records.slice(0, 3).map((r, k) => (k === 1 ? { ...r, startMs: undefined, endMs: undefined, slot: undefined, error: 'x' } : r)), true);
+    const back = unpackReport(JSON.parse(JSON.stringify(packReport(some))) as PackedReport);
+    assert.deepEqual(back, JSON.parse(JSON.stringify(some)));
+    assert.equal('slot' in (back.trials[1] as object), false);
+    assert.equal(packReport(studyReport(info, [], true)).trials.count, 0);
   });
 
   test('a 10,000-trial study stays under 5 MB', () => {

@@ -3,14 +3,14 @@
  * network, no CDN), written atomically so a browser reloading it mid-sweep never sees half a page.
  *
  * The charts are SVG drawn in the page by our own small renderer (src/report/client/, bundled with
- * esbuild at build time into dist/report/client.js, ~30 kB minified), from the same pure scale and
+ * esbuild at build time into dist/report/client.js, ~43 kB minified), from the same pure scale and
  * layout modules the unit tests check. No chart library: the ones that would do (Plotly 3.5 MB,
  * ECharts 1 MB, Vega 800 kB) would dwarf the data of a typical study, and what we draw (marks,
  * axes, brushes) is a few hundred lines.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ReportData } from './model';
+import { packReport, type ReportData } from './model';
 
 /** `<`, U+2028 and U+2029 escaped: the JSON cannot close its <script> element or break the parser. */
 export function embedJson(value: unknown): string {
@@ -36,7 +36,7 @@ export function renderReportHtml(data: ReportData, clientJs: string = clientScri
 <body>
 <main id="app"><noscript>This report draws its charts with JavaScript; the data is in trials.jsonl beside it.</noscript></main>
 <div id="tooltip" role="tooltip" hidden></div>
-<script type="application/json" id="report-data">${embedJson(data)}</script>
+<script type="application/json" id="report-data">${embedJson(packReport(data))}</script>
 <script>${script}</script>
 </body>
 </html>
@@ -107,7 +107,7 @@ svg .label{fill:var(--muted);font-size:11px}svg .title{font-weight:600;font-size
 .best{display:grid;grid-template-columns:auto 1fr;gap:4px 14px;align-items:start}
 code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}pre.cmd{background:#0f1720;color:#e6edf3;padding:8px 10px;border-radius:6px;white-space:pre-wrap;word-break:break-all;margin:6px 0 0}
 button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(--panel);border-radius:5px;padding:2px 8px;cursor:pointer}
-table.trials{border-collapse:collapse;width:100%;font-size:12px}table.trials th,table.trials td{padding:3px 6px;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
+table.trials{border-collapse:collapse;width:100%;font-size:12px}table.trials th,table.trials td{padding:3px 6px;line-height:17px;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
 table.trials th{position:sticky;top:0;background:var(--panel);cursor:pointer;user-select:none}table.trials th[aria-sort=ascending]::after{content:" \\25B2"}table.trials th[aria-sort=descending]::after{content:" \\25BC"}
 table.trials td.l,table.trials th.l{text-align:left}table.trials tr.is-best{background:#eaf4fb;font-weight:600}table.trials tbody tr:hover{background:#f3f6f9}
 .tablewrap{max-height:520px;overflow:auto;border:1px solid var(--line);border-radius:6px}

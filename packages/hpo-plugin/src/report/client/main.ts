@@ -4,14 +4,14 @@
  * Every per-trial mark carries `class="mark"` and `data-i` (the trial's index in the data), which
  * is how brushing dims marks everywhere and how the browser tests count marks.
  */
-import { trainCommand, type ReportData, type ReportStudy, type ReportTrial } from '../model';
+import { trainCommand, unpackReport, type PackedReport, type ReportStudy, type ReportTrial } from '../model';
 import { bestSoFar, binGrid, OKABE_ITO, plotArea, smallMultiples, utilisation, valueDomain, viridis, type Frame } from '../layout';
 import { extent, formatNumber, linearScale, paramScale, type ParamAxis, type Scale, type Value } from '../scale';
 import { axisBottom, axisLeft, esc, px, svgOpen } from './svg';
-import { crossPath, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
+import { crossPath, drawHighlight, drawLayer, HitIndex, layerSvg, MarkLayer } from './marks';
 
 const scriptStart = performance.now();
-const data = JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as ReportData;
+const data = unpackReport(JSON.parse((document.getElementById('report-data') as HTMLElement).textContent as string) as PackedReport);
 const trials = data.trials;
 const n = trials.length;
 const compare = data.kind === 'compare';
@@ -23,6 +23,10 @@ const STATE_COLOUR = { complete: OKABE_ITO[0] as string, pruned: OKABE_ITO[1] as
 /** Finite objective values (complete and pruned trials). */
 const valueOf = (t: ReportTrial): number | undefined => (t.value !== undefined && Number.isFinite(t.value) ? t.value : undefined);
 const values = trials.map(valueOf);
+/** Each parameter's value per trial, read once (a lookup by a computed key is slow, and views read them many times). */
+const paramCols = new Map(params.map((p) => [p.name, trials.map((t) => t.params[p.name])]));
+const colOf = (name: string): Array<Value | undefined> => paramCols.get(name) ?? [];
+const seenOf = (name: string): Value[] => colOf(name).filter((v): v is Value => v !== undefined);
 const vDomain = valueDomain(values.filter((v): v is number => v !== undefined));
 const hasFailed = trials.some((t) => valueOf(t) === undefined);
 /** The values seen (unpadded): the colour scale runs over exactly these. */
@@ -38,7 +42,7 @@ const studyColour = (t: ReportTrial) => OKABE_ITO[(t.study ?? 0) % OKABE_ITO.len
 const order = finishOrder();
 let selected: Uint8Array = new Uint8Array(n).fill(1);
 /** Above this many trials, marks go on canvases (`#svg` / `#canvas` in the URL force either). */
-const CANVAS_OVER = 2000;
+const CANVAS_OVER = 500;
 const useCanvas = location.hash.includes('canvas') || (!location.hash.includes('svg') && n > CANVAS_OVER);
 const layers: MarkLayer[] = [];
 
@@ -48,7 +52,7 @@ const layers: MarkLayer[] = [];
  */
 function plot(open: string, layer: MarkLayer, under: string, over = ''): string {
   const k = layers.push(layer) - 1;
-  const count = new Set(layer.marks.map((m) => m.i)).size;
+  const count = layer.trialCount(n);
   if (!useCanvas) return open.replace('<svg ', `<svg data-layer="${k}" data-marks="${count}" `) + under + layerSvg(layer) + over + '</svg>';
   const viewBox = `viewBox="0 0 ${layer.width} ${layer.height}"`;
   return `<div class="plot" data-layer="${k}" data-chart="${esc(layer.chart)}" data-marks="${count}">${open.replace(/ data-chart="[^"]*"/, '')}${under}</svg><canvas class="marks-canvas"></canvas><svg class="over" ${viewBox}>${over}</svg><canvas class="hi-canvas"></canvas></div>`;
@@ -114,9 +118,11 @@ function dot(layer: MarkLayer, i: number, x: number, y: number | undefined, fail
   const t = trials[i] as ReportTrial;
   if (y === undefined) return layer.add({ k: 'cross', i, x, y: failedY, r, stroke: STATE_COLOUR.failed, sw: 1.5 });
   const hollow = t.reused && !compare;
-  const paint = hollow ? { fill: '#fff', stroke: fill, sw: 1.5 } : { fill };
-  if (t.state === 'pruned') layer.add({ k: 'rect', i, x: x - r, y: y - r, w: 2 * r, h: 2 * r, ...paint });
-  else layer.add({ k: 'circle', i, x, y, r, ...paint });
+  const stroke = hollow ? fill : undefined;
+  const sw = hollow ? 1.5 : undefined;
+  const inside = hollow ? '#fff' : fill;
+  if (t.state === 'pruned') layer.add({ k: 'rect', i, x: x - r, y: y - r, w: 2 * r, h: 2 * r, fill: inside, stroke, sw });
+  else layer.add({ k: 'circle', i, x, y, r, fill: inside, stroke, sw });
 }
 
 const markRadius = n > 3000 ? 1.6 : n > 500 ? 2.4 : 3.5;
@@ -181,9 +187,9 @@ function historyView(): string {
   const { scale: y, failedY } = valueAxis(f);
   const open = svgOpen(f.width, f.height, 'history', 'objective value per trial in finish order');
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'trial, in finish order') + failedLabel(area.x[0], failedY);
-  const layer = new MarkLayer('history', f.width, f.height);
+  const layer = new MarkLayer('history', f.width, f.height).reserve(n);
   trials.forEach((t, i) => {
-    const v = valueOf(t);
+    const v = values[i];
     dot(layer, i, x.map(order[i] as number), v === undefined ? undefined : y.map(v), failedY, compare ? studyColour(t) : STATE_COLOUR[t.state], markRadius);
   });
   // Best-so-far per study: a step line through the complete trials.
@@ -227,31 +233,31 @@ function pcView(): string {
   const step = count > 1 ? (area.x[1] - area.x[0]) / (count - 1) : 0;
   const bottom = hasFailed ? area.y[0] - 16 : area.y[0];
   pcAxes = params.map((p, k) => {
-    const scale = paramScale(p, [area.y[0], area.y[1]], trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined));
+    const scale = paramScale(p, [area.y[0], area.y[1]], seenOf(p.name));
     const pos = new Float32Array(n);
-    trials.forEach((t, i) => {
-      const v = t.params[p.name];
+    colOf(p.name).forEach((v, i) => {
       pos[i] = v === undefined ? NaN : scale.map(v);
     });
     return { name: p.name, x: area.x[0] + k * step, scale, pos };
   });
   const vs = linearScale(vDomain, [bottom, area.y[1]]);
   const vpos = new Float32Array(n);
-  trials.forEach((t, i) => {
-    const v = valueOf(t);
+  values.forEach((v, i) => {
     vpos[i] = v === undefined ? area.y[0] - 4 : vs.map(v);
   });
   pcAxes.push({ name: data.metric, x: area.x[0] + (count - 1) * step, scale: vs, pos: vpos });
   const open = svgOpen(f.width, f.height, 'parallel', 'parallel coordinates of parameters and objective');
-  const layer = new MarkLayer('parallel', f.width, f.height, n > 2000 ? 0.6 : 1.2, n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7);
+  const pts: number[] = [];
+  const layer = new MarkLayer('parallel', f.width, f.height, n > 2000 ? 0.6 : 1.2, n > 2000 ? 0.12 : n > 300 ? 0.3 : 0.7).reserve(n, 2 * n * pcAxes.length);
   for (let i = 0; i < n; i++) {
-    const pts: number[] = [];
+    // One scratch array for every line (the layer copies the points).
+    pts.length = 0;
     for (const a of pcAxes) {
       const y = a.pos[i] as number;
       if (!Number.isNaN(y)) pts.push(a.x, y);
     }
     const t = trials[i] as ReportTrial;
-    layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(valueOf(t)) });
+    layer.add({ k: 'line', i, pts, stroke: compare ? studyColour(t) : valueColour(values[i]) });
   }
   let out = '';
   let brushAreas = '';
@@ -318,15 +324,16 @@ function sliceView(): string {
   const { scale: y, failedY } = valueAxis(f);
   const colours = trials.map((t, i) => (compare ? studyColour(t) : viridis(n > 1 ? i / (n - 1) : 0)));
   const charts = params.map((p) => {
-    const x = paramScale(p, area.x, trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined));
+    const x = paramScale(p, area.x, seenOf(p.name));
+    const col = colOf(p.name);
     const open = svgOpen(f.width, f.height, `slice:${p.name}`, `${data.metric} against ${p.name}`);
-    const layer = new MarkLayer(`slice:${p.name}`, f.width, f.height);
+    const layer = new MarkLayer(`slice:${p.name}`, f.width, f.height).reserve(n);
     const under = axisLeft(y, area.x[0], data.metric, area.x[1], 4) + axisBottom(x, area.y[0], p.name + (p.log ? ' (log)' : ''), undefined, 4) + failedLabel(area.x[0], failedY);
     trials.forEach((t, i) => {
-      const v = t.params[p.name];
+      const v = col[i];
       if (v === undefined) return;
       const xx = x.map(v) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
-      const val = valueOf(t);
+      const val = values[i];
       dot(layer, i, xx, val === undefined ? undefined : y.map(val), failedY, colours[i] as string, markRadius * 0.85);
     });
     return `<div>${plot(open, layer, under)}</div>`;
@@ -343,16 +350,18 @@ function contourView(): string {
   const [px1, py1] = names.map((nm) => params.find((p) => p.name === nm) as ParamAxis) as [ParamAxis, ParamAxis];
   const f: Frame = { width: HALF, height: 380, left: 64, right: 14, top: 10, bottom: 44 };
   const area = plotArea(f);
-  const seen = (p: ParamAxis) => trials.map((t) => t.params[p.name]).filter((v): v is Value => v !== undefined);
+  const seen = (p: ParamAxis) => seenOf(p.name);
+  const ca = colOf(px1.name);
+  const cb = colOf(py1.name);
   const x = paramScale(px1, area.x, seen(px1));
   const y = paramScale(py1, area.y, seen(py1));
   const cols = x.kind === 'band' ? Math.round((area.x[1] - area.x[0]) / x.bandwidth) : 22;
   const rows = y.kind === 'band' ? Math.round((area.y[0] - area.y[1]) / y.bandwidth) : 18;
   const pts: Array<{ x: number; y: number; value: number }> = [];
-  trials.forEach((t) => {
-    const a = t.params[px1.name];
-    const b = t.params[py1.name];
-    const v = valueOf(t);
+  trials.forEach((t, i) => {
+    const a = ca[i];
+    const b = cb[i];
+    const v = values[i];
     if (a !== undefined && b !== undefined && v !== undefined && t.state === 'complete') pts.push({ x: x.map(a), y: y.map(b), value: v });
   });
   const cells = binGrid(pts, area.x, area.y, cols, rows, data.direction);
@@ -366,10 +375,10 @@ function contourView(): string {
     out += `<rect x="${px(x0)}" y="${px(Math.min(y0, y0 + ch))}" width="${px(cw + 0.3)}" height="${px(Math.abs(ch) + 0.3)}" fill="${valueColour(c.value)}" opacity="0.85"><title>best ${fmt(c.value)} of ${c.count} trials</title></rect>`;
   }
   out += axisLeft(y, area.x[0], py1.name + (py1.log ? ' (log)' : ''), undefined, 5) + axisBottom(x, area.y[0], px1.name + (px1.log ? ' (log)' : ''), undefined, 5);
-  const layer = new MarkLayer('contour', f.width, f.height);
+  const layer = new MarkLayer('contour', f.width, f.height).reserve(n);
   trials.forEach((t, i) => {
-    const a = t.params[px1.name];
-    const b = t.params[py1.name];
+    const a = ca[i];
+    const b = cb[i];
     if (a === undefined || b === undefined) return;
     const xx = x.map(a) + (x.kind === 'band' ? jitter(i, x.bandwidth) : 0);
     const yy = y.map(b) + (y.kind === 'band' ? jitter(i + 7, y.bandwidth) : 0);
@@ -393,13 +402,28 @@ function curvesView(): string {
   const f: Frame = { width: HALF, height: 380, left: 64, right: 14, top: 10, bottom: 44 };
   const area = plotArea(f);
   const maxEpoch = Math.max(1, ...trials.map((t) => t.curve.length));
-  const e = extent(trials.flatMap((t) => t.curve)) ?? vDomain;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of trials) {
+    for (const v of t.curve) {
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  const e: [number, number] = lo <= hi ? [lo, hi] : vDomain;
+  const pts: number[] = [];
+  const curvePts = (t: ReportTrial): number[] => {
+    pts.length = 0;
+    t.curve.forEach((v, k) => pts.push(x.map(k + 1), y.map(v)));
+    return pts;
+  };
   const x = linearScale([1, Math.max(2, maxEpoch)], area.x, true);
   const y = linearScale(valueDomain(e), area.y);
   const open = svgOpen(f.width, f.height, 'curves', `${data.metric} per epoch of every trial`);
   const under = axisLeft(y, area.x[0], data.metric, area.x[1]) + axisBottom(x, area.y[0], 'epoch');
   const bests = new Set(data.studies.map((_, k) => bestIndex(k)));
-  const layer = new MarkLayer('curves', f.width, f.height, n > 2000 ? 0.6 : 1.3, n > 2000 ? 0.25 : 0.6);
+  const layer = new MarkLayer('curves', f.width, f.height, n > 2000 ? 0.6 : 1.3, n > 2000 ? 0.25 : 0.6).reserve(n, 2 * maxEpoch * n);
   let ends = '';
   const best: number[] = [];
   trials.forEach((t, i) => {
@@ -407,7 +431,7 @@ function curvesView(): string {
     const colour = compare ? studyColour(t) : STATE_COLOUR[t.state];
     if (bests.has(i)) return best.push(i);
     if (t.curve.length === 1) layer.add({ k: 'circle', i, x: x.map(1), y: y.map(t.curve[0] as number), r: 2, fill: colour });
-    else layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: colour });
+    else layer.add({ k: 'line', i, pts: curvePts(t), stroke: colour });
     if (t.state === 'pruned') {
       const k = t.curve.length;
       ends += `<path d="${crossPath(x.map(k), y.map(t.curve[k - 1] as number), 3)}" stroke="${STATE_COLOUR.pruned}" stroke-width="1.5" fill="none" pointer-events="none"/>`;
@@ -416,7 +440,7 @@ function curvesView(): string {
   // The best trials last, so they are drawn on top.
   for (const i of best) {
     const t = trials[i] as ReportTrial;
-    layer.add({ k: 'line', i, pts: t.curve.flatMap((v, k) => [x.map(k + 1), y.map(v)]), stroke: compare ? studyColour(t) : '#1b1f24', sw: 3, op: 1 });
+    layer.add({ k: 'line', i, pts: curvePts(t), stroke: compare ? studyColour(t) : '#1b1f24', sw: 3, op: 1 });
   }
   const out = plot(open, layer, under, ends);
   const noCurve = trials.filter((t) => t.curve.length === 0).length;
@@ -441,7 +465,7 @@ function timelineView(): string {
   const open = svgOpen(f.width, f.height, 'timeline', 'trials per worker slot over time');
   let out = axisBottom(x, area.y[0], 'seconds since the sweep started', area.y[1]);
   for (let s = 0; s < use.slots; s++) out += `<text x="${px(area.x[0] - 6)}" y="${px(area.y[1] + s * laneH + laneH / 2 + 4)}" text-anchor="end">worker ${s + 1}</text>`;
-  const layer = new MarkLayer('timeline', f.width, f.height);
+  const layer = new MarkLayer('timeline', f.width, f.height).reserve(n);
   for (const i of timed) {
     const t = trials[i] as ReportTrial;
     const x0 = x.map((t.start as number) / 1000);
@@ -474,6 +498,8 @@ interface Column {
 }
 
 const rank = rankOrder();
+/** Trial indices, best first. */
+const byRank = Array.from({ length: n }, (_, i) => i).sort((a, b) => (rank[a] as number) - (rank[b] as number));
 const columns: Column[] = [
   { key: 'rank', label: '#', get: (_, i) => rank[i], show: (t, i) => (t.state === 'complete' ? String(rank[i]) : '-') },
   { key: 'id', label: 'trial', get: (t) => t.id },
@@ -489,7 +515,17 @@ const columns: Column[] = [
 ];
 let sortKey = 'rank';
 let sortDir = 1;
-const TABLE_LIMIT = 500;
+/**
+ * The table shows every (filtered) trial but keeps only a window of rows in the DOM, moved as it
+ * scrolls: 10,000 rows of 13 cells were a third of the page's layout time.
+ */
+const ROW_WINDOW = 80;
+/** Row height in pixels (17px lines, 6px padding, a 1px rule: see the page's style), measured again on scroll. */
+let rowHeight = 24;
+let tableRows: number[] = [];
+let tableFirst = 0;
+let tableScrolled = false;
+let bestRows = new Set<number | undefined>();
 
 /** Best first: complete trials by value, then pruned by the value they reached, then failed (by id). */
 function rankOrder(): number[] {
@@ -522,22 +558,67 @@ function compareValues(a: Value | undefined, b: Value | undefined): number {
 function renderTable(): void {
   const col = columns.find((c) => c.key === sortKey) as Column;
   const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (selected[i]) idx.push(i);
-  idx.sort((a, b) => sortDir * compareValues(col.get(trials[a] as ReportTrial, a), col.get(trials[b] as ReportTrial, b)) || (rank[a] as number) - (rank[b] as number));
-  const bests = new Set(data.studies.map((_, k) => bestIndex(k)));
+  // Rank order first (a stable sort keeps it among equal values); each trial's sort value read once.
+  for (const i of byRank) if (selected[i]) idx.push(i);
+  if (sortKey !== 'rank') {
+    const keys = new Array<Value | undefined>(n);
+    for (const i of idx) keys[i] = col.get(trials[i] as ReportTrial, i);
+    idx.sort((a, b) => sortDir * compareValues(keys[a], keys[b]));
+  } else if (sortDir < 0) idx.reverse();
+  tableRows = idx;
+  bestRows = new Set(data.studies.map((_, k) => bestIndex(k)));
   const head = columns.map((c) => `<th class="${c.left ? 'l' : ''}" data-key="${esc(c.key)}"${c.key === sortKey ? ` aria-sort="${sortDir > 0 ? 'ascending' : 'descending'}"` : ''}>${esc(c.label)}</th>`).join('');
+  (document.getElementById('table-count') as HTMLElement).textContent = `${idx.length} of ${n} trials${idx.length < n ? ' (filtered by the parallel-coordinates ranges)' : ''}`;
+  (document.getElementById('trial-table') as HTMLElement).innerHTML = `<thead><tr>${head}</tr></thead><tbody></tbody>`;
+  // Back to the top after a sort or a brush; not read on the first render (a read forces a layout).
+  if (tableFirst > 0 || tableScrolled) (document.getElementById('table-wrap') as HTMLElement).scrollTop = 0;
+  tableScrolled = false;
+  renderRows(0);
+}
+
+/** Puts rows `first` .. `first + ROW_WINDOW` of the sorted table in the DOM; padding stands in for the others. */
+function renderRows(first: number): void {
+  tableFirst = first;
+  const end = Math.min(tableRows.length, first + ROW_WINDOW);
   let body = '';
-  for (const i of idx.slice(0, TABLE_LIMIT)) {
+  for (let r = first; r < end; r++) {
+    const i = tableRows[r] as number;
     const t = trials[i] as ReportTrial;
-    body += `<tr data-i="${i}"${bests.has(i) ? ' class="is-best"' : ''}>${columns.map((c) => `<td class="${c.left ? 'l' : ''}">${c.show ? c.show(t, i) : esc(fmt(c.get(t, i)))}</td>`).join('')}</tr>`;
+    body += `<tr data-i="${i}"${bestRows.has(i) ? ' class="is-best"' : ''}>`;
+    for (const c of columns) body += `<td${c.left ? ' class="l"' : ''}>${c.show ? c.show(t, i) : esc(fmt(c.get(t, i)))}</td>`;
+    body += '</tr>';
   }
-  const shown = Math.min(idx.length, TABLE_LIMIT);
-  (document.getElementById('table-count') as HTMLElement).textContent = `${idx.length} of ${n} trials${idx.length < n ? ' (filtered by the parallel-coordinates ranges)' : ''}${shown < idx.length ? `; showing the first ${shown}` : ''}`;
-  (document.getElementById('trial-table') as HTMLElement).innerHTML = `<thead><tr>${head}</tr></thead><tbody>${body}</tbody>`;
+  const pad = document.getElementById('table-pad') as HTMLElement;
+  pad.style.paddingTop = `${first * rowHeight}px`;
+  pad.style.paddingBottom = `${(tableRows.length - end) * rowHeight}px`;
+  ((document.getElementById('trial-table') as HTMLTableElement).tBodies[0] as HTMLElement).innerHTML = body;
+}
+
+/** On scroll: measure the rows once, then move the window when the view nears its edge. */
+function wireTableScroll(): void {
+  const wrap = document.getElementById('table-wrap') as HTMLElement;
+  let pending = false;
+  wrap.addEventListener('scroll', () => {
+    tableScrolled = true;
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const rows = ((document.getElementById('trial-table') as HTMLTableElement).tBodies[0] as HTMLTableSectionElement).rows;
+      if (rows.length > 1) {
+        const h = ((rows[rows.length - 1] as HTMLElement).offsetTop - (rows[0] as HTMLElement).offsetTop) / (rows.length - 1);
+        if (h > 0 && Math.abs(h - rowHeight) > 0.01) rowHeight = h;
+      }
+      const top = Math.floor(wrap.scrollTop / rowHeight);
+      const visible = Math.ceil(wrap.clientHeight / rowHeight);
+      const first = Math.max(0, Math.min(Math.max(0, tableRows.length - ROW_WINDOW), top - Math.floor((ROW_WINDOW - visible) / 2)));
+      if (first !== tableFirst && (Math.abs(first - tableFirst) >= 10 || top < tableFirst + 5 || top + visible > tableFirst + ROW_WINDOW - 5)) renderRows(first);
+    });
+  });
 }
 
 function tableView(): string {
-  return card('table', '8. Trials', 'Click a column to sort (again to reverse); click a row for the command that trains that trial. The best trial is highlighted and first by default.', `<p class="note" id="table-count"></p><div class="tablewrap"><table class="trials" id="trial-table"></table></div><pre class="cmd" id="row-command" hidden></pre>`);
+  return card('table', '8. Trials', 'Click a column to sort (again to reverse); click a row for the command that trains that trial. The best trial is highlighted and first by default.', `<p class="note" id="table-count"></p><div class="tablewrap" id="table-wrap"><div id="table-pad"><table class="trials" id="trial-table"></table></div></div><pre class="cmd" id="row-command" hidden></pre>`);
 }
 
 function card(id: string, title: string, note: string, body: string): string {
@@ -620,11 +701,14 @@ function wireBrushing(): void {
   });
 }
 
+/** Draws every chart's canvas. All widths are read first: one layout, not one per canvas resized. */
 function drawAll(): void {
-  for (const el of document.querySelectorAll<HTMLElement>('.plot[data-layer]')) {
+  const plots = [...document.querySelectorAll<HTMLElement>('.plot[data-layer]')];
+  const widths = plots.map((el) => el.clientWidth);
+  plots.forEach((el, k) => {
     const layer = layers[Number(el.getAttribute('data-layer'))] as MarkLayer;
-    drawLayer(el.querySelector('canvas.marks-canvas') as HTMLCanvasElement, layer, brushes.size > 0 ? selected : undefined);
-  }
+    drawLayer(el.querySelector('canvas.marks-canvas') as HTMLCanvasElement, layer, brushes.size > 0 ? selected : undefined, widths[k] as number);
+  });
 }
 
 function tooltipHtml(i: number): string {
@@ -666,17 +750,17 @@ function wireTooltips(): void {
         const i = index.nearest(p.x, p.y, 8, brushes.size > 0 ? selected : undefined);
         if (i < 0) {
           hideTip();
-          if (current >= 0) drawLayer(hiCanvas, layer, undefined, -1, true);
+          if (current >= 0) drawHighlight(hiCanvas, layer, -1, el.clientWidth);
           current = -1;
           return;
         }
         showTip(i, e);
-        if (i !== current) drawLayer(hiCanvas, layer, undefined, i, true);
+        if (i !== current) drawHighlight(hiCanvas, layer, i, el.clientWidth);
         current = i;
       });
       el.addEventListener('mouseleave', () => {
         hideTip();
-        drawLayer(hiCanvas, layer, undefined, -1, true);
+        drawHighlight(hiCanvas, layer, -1, el.clientWidth);
         current = -1;
       });
     }
@@ -737,16 +821,21 @@ function render(): void {
     ? [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${curvesView()}</div>`, sliceView(), tableView()]
     : [header(), bestCard(), historyView(), pcView(), `<div class="row">${importanceView()}${contourView()}</div>`, sliceView(), `<div class="row">${curvesView()}${timelineView()}</div>`, tableView()];
   app.innerHTML = views.join('');
-  if (useCanvas) drawAll();
+  // The table before the canvases: drawing reads the charts' widths, the one layout of the page.
   renderTable();
+  if (useCanvas) drawAll();
   wireBrushing();
   wireTooltips();
   wireTable();
+  wireTableScroll();
   document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
   document.documentElement.setAttribute('data-script-start-ms', String(Math.round(scriptStart)));
   document.documentElement.setAttribute('data-parse-ms', String(Math.round(started - scriptStart)));
   document.documentElement.setAttribute('data-marks-mode', useCanvas ? 'canvas' : 'svg');
   document.documentElement.setAttribute('data-ready', 'true');
+  // When the frame with every view in it has been painted (rAF runs before the paint, a task
+  // queued from it after): the page's own clock, for the benchmark.
+  requestAnimationFrame(() => setTimeout(() => document.documentElement.setAttribute('data-painted-ms', String(Math.round(performance.now()))), 0));
 }
 
 render();
@@ -760,10 +849,10 @@ render();
   charts: () => layers.map((l) => l.chart),
   pointOf(chart: string, i: number): { x: number; y: number } | undefined {
     const k = layers.findIndex((l) => l.chart === chart);
-    const m = layers[k]?.marks.find((mk) => mk.i === i);
+    const m = layers[k]?.anchorOf(i);
     const el = document.querySelector(`[data-layer="${k}"]`);
     if (!m || !el) return undefined;
-    const [x, y] = m.k === 'line' ? [m.pts[0] as number, m.pts[1] as number] : m.k === 'rect' ? [m.x + m.w / 2, m.y + m.h / 2] : [m.x, m.y];
+    const { x, y } = m;
     const ctm = chartSvg(el).getScreenCTM();
     if (!ctm) return undefined;
     const p = new DOMPoint(x, y).matrixTransform(ctm);
