@@ -32,10 +32,11 @@ const numberText = fc.oneof(
 
 test('fast path: the same float32 bits as Number() of every field, for any numbers written any way', () => {
   fc.assert(
-    fc.property(fc.array(fc.array(numberText, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 8 }), (rows) => {
+    fc.property(fc.array(fc.array(numberText, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.nat(2), (rows, eol, trailing) => {
       const width = rows[0]!.length;
       const table = rows.map((r) => [...r.slice(0, width), ...Array(Math.max(0, width - r.length)).fill('1')].slice(0, width));
-      const text = table.map((r) => [...r, '0'].join(',')).join('\n') + '\n';
+      // With or without line breaks after the last row.
+      const text = table.map((r) => [...r, '0'].join(',')).join(eol) + eol.repeat(trailing);
       const fast = parseNumericCsv(Buffer.from(text), { header: false }, (n) => n - 1);
       const expected = general(text);
       // A value the general reader rejects (e.g. 2e+308 is Infinity) is its to report.
@@ -124,9 +125,10 @@ test('fast path on a file, a small window at a time: the same as on the whole by
       fc.boolean(),
       fc.boolean(),
       fc.integer({ min: 8, max: 200 }),
-      (rows, header, crlf, bom, windowBytes) => {
+      fc.nat(2),
+      (rows, header, crlf, bom, windowBytes, trailing) => {
         const eol = crlf ? '\r\n' : '\n';
-        const text = (header ? `a,b,y${eol}` : '') + rows.map(([a, b, y]) => `${a},${b},${y}`).join(eol) + eol + eol;
+        const text = (header ? `a,b,y${eol}` : '') + rows.map(([a, b, y]) => `${a},${b},${y}`).join(eol) + eol.repeat(trailing);
         const path = csv((bom ? '\ufeff' : '') + text);
         const whole = parseNumericCsv(Buffer.from(text), { header }, label);
         const windowed = parseNumericCsvFile(path, { header, windowBytes }, label);
