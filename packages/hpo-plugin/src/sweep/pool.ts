@@ -1,7 +1,7 @@
 /** A fixed-size pool of trial worker threads (piscina), one TensorFlow.js instance per thread. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Dataset } from '../data/dataset';
 import type { BackendName } from '../training/backend';
 import type { TuneConfig } from '../config/types';
@@ -42,7 +42,9 @@ export class TrialPool {
     const workerData: WorkerWarmUp | undefined = warm
       ? { backend: warm.backend, config: portableConfig(warm.config), ...(warm.dataset ? { dataset: warm.dataset, datasetId: warm.datasetId } : {}) }
       : undefined;
-    this.pool = new Piscina({
+    // Required here, not at the top: a run whose trials are all reused never starts a pool.
+    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    this.pool = new Pool({
       filename,
       ...(execArgv ? { execArgv } : {}),
       ...(workerData ? { workerData } : {}),
