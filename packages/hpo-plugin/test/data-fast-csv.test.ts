@@ -13,6 +13,7 @@ import { parseNumericCsv, parseNumericCsvFile } from '../src/data/csv-numeric';
 import { loadRawData, prepareDataset } from '../src/data/dataset';
 import { loadPreparedData } from '../src/data/prepare';
 import { PreparedDataCache, preparedKey } from '../src/data/prepared-cache';
+import { encodeClasses, encodeNumericClasses } from '../src/data/labels';
 import { config, csv } from './data-helpers';
 
 /** What the general reader makes of each feature: `Number` of the trimmed text (then stored as float32). */
@@ -138,6 +139,23 @@ test('fast path on a file, a small window at a time: the same as on the whole by
         assert.deepEqual(windowed, whole);
       },
     ),
+    { numRuns: 300 },
+  );
+});
+
+test('numeric labels: encodeNumericClasses gives the classes and indexes encodeClasses gives for their text (few and many classes)', () => {
+  const values = fc.oneof(
+    fc.array(fc.constantFrom(0, -0, 1, 2, 2.5, -1, 10), { maxLength: 60 }),
+    fc.array(fc.integer({ min: -40, max: 40 }), { maxLength: 200 }),
+    fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 40 }),
+  );
+  fc.assert(
+    fc.property(values, (v) => {
+      const numeric = encodeNumericClasses(Float64Array.from(v));
+      const text = encodeClasses(v.map((x) => String(x)));
+      assert.deepEqual(numeric.classes, text.classes);
+      assert.deepEqual([...numeric.index], [...text.index]);
+    }),
     { numRuns: 300 },
   );
 });
