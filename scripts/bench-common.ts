@@ -6,8 +6,8 @@
  *
  * Not for packages/optimizers/bench: the optimizers package must not depend on the plugin.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TuneConfig } from '../packages/hpo-plugin/src/config';
@@ -206,4 +206,50 @@ export function runMain(main: () => Promise<void>): void {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   });
+}
+
+/** Runs a command, timestamping each output line as it arrives. */
+export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string = ROOT): Promise<{ wallMs: number; lines: Array<{ ms: number; text: string }> }> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: Array<{ ms: number; text: string }> = [];
+    let pending = '';
+    const take = (d: Buffer) => {
+      const ms = performance.now() - t0;
+      pending += d.toString();
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      for (const text of parts) lines.push({ ms, text });
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const wallMs = performance.now() - t0;
+      if (pending) lines.push({ ms: wallMs, text: pending });
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${lines.map((l) => l.text).join('\n')}`));
+      else resolvePromise({ wallMs, lines });
+    });
+  });
+}
+
+/** The stored trial's duration and its first epoch's, found by key anywhere under the store. */
+export function storedHistory(store: string, key: string): { durationMs: number; firstEpochMs: number } | undefined {
+  const walk = (dir: string): string | undefined => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === key && existsSync(join(p, 'record.json'))) return join(p, 'record.json');
+        const found = walk(p);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  const file = walk(store);
+  if (!file) return undefined;
+  const record = JSON.parse(readFileSync(file, 'utf8')) as { durationMs: number; history?: Array<{ durationMs: number }> };
+  const firstEpochMs = record.history?.[0]?.durationMs;
+  return firstEpochMs === undefined ? undefined : { durationMs: record.durationMs, firstEpochMs };
 }

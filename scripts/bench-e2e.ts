@@ -9,11 +9,10 @@
  *
  *   npm run bench:e2e -- [--seeds 0-2] [--out FILE]
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchEnvironment, fmt, median, parseOptions, parseSeeds, ROOT, runMain, table, totalLine, usageExit, writeBenchJson } from './bench-common';
+import { benchEnvironment, fmt, median, parseOptions, parseSeeds, ROOT, runMain, storedHistory, table, timed, totalLine, usageExit, writeBenchJson } from './bench-common';
 
 /** shared/ sits beside the repository (CI), or beside the worktrees folder. */
 const OPTUNA = [resolve(ROOT, '..', 'shared'), resolve(ROOT, '..', '..', 'shared')].map((d) => join(d, 'reference', 'optuna_torch_digits.py')).find(existsSync) ?? resolve(ROOT, '..', 'shared', 'reference', 'optuna_torch_digits.py');
@@ -32,32 +31,6 @@ interface NxRun {
 interface OptunaRun {
   wallMs: number;
   best: number;
-}
-
-/** Runs a command, timestamping each output line as it arrives. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; lines: Array<{ ms: number; text: string }> }> {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: Array<{ ms: number; text: string }> = [];
-    let pending = '';
-    const take = (d: Buffer) => {
-      const ms = performance.now() - t0;
-      pending += d.toString();
-      const parts = pending.split('\n');
-      pending = parts.pop()!;
-      for (const text of parts) lines.push({ ms, text });
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - t0;
-      if (pending) lines.push({ ms: wallMs, text: pending });
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${lines.map((l) => l.text).join('\n')}`));
-      else resolvePromise({ wallMs, lines });
-    });
-  });
 }
 
 async function nxSweep(seed: number, algorithm: string | undefined): Promise<NxRun> {
@@ -85,26 +58,6 @@ async function nxSweep(seed: number, algorithm: string | undefined): Promise<NxR
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** The stored trial's duration and its first epoch's, found by key anywhere under the store. */
-function storedHistory(store: string, key: string): { durationMs: number; firstEpochMs: number } | undefined {
-  const walk = (dir: string): string | undefined => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name === key && existsSync(join(p, 'record.json'))) return join(p, 'record.json');
-        const found = walk(p);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  const file = walk(store);
-  if (!file) return undefined;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as { durationMs: number; history?: Array<{ durationMs: number }> };
-  const firstEpochMs = record.history?.[0]?.durationMs;
-  return firstEpochMs === undefined ? undefined : { durationMs: record.durationMs, firstEpochMs };
 }
 
 async function optuna(seed: number): Promise<OptunaRun> {
