@@ -52,7 +52,7 @@ test('fast path: the same float32 bits as Number() of every field, for any numbe
 
 test('fast path: steps aside for quotes, bad values, ragged rows, blank lines and lone CRs', () => {
   const label = (n: number) => n - 1;
-  for (const text of ['"1",2\n3,4\n', 'x,1\n2,3\n', '1,2\n3\n', '1,2\n\n3,4\n', '1,2\r3,4\n', '1,2,\n3,4,\n', '1,2\n3,\n']) {
+  for (const text of ['"1",2\n3,4\n', 'x,1\n2,3\n', '1,2\n3\n', '1,2\n\n3,4\n', '1,2\r3,4\n', '1,2 \r53,4\n', '1 \r5,2\n3,4\n', '1,2,\n3,4,\n', '1,2\n3,\n']) {
     assert.equal(parseNumericCsv(Buffer.from(text), { header: false }, label), undefined, JSON.stringify(text));
   }
   // …and reads CRLF, a header, a trailing blank line and string labels itself.
@@ -158,4 +158,37 @@ test('numeric labels: encodeNumericClasses gives the classes and indexes encodeC
     }),
     { numRuns: 300 },
   );
+});
+
+test('fast path on arbitrary CSV-like text: it steps aside, or reads every feature and label as the general reader does', () => {
+  // Numbers written any way, and now and then a field of number-ish characters, a space, a letter, a quote or a CR.
+  const char = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('0', '1', '2', '5', '7', '9') },
+    { weight: 4, arbitrary: fc.constantFrom('.', '-', '+', 'e', 'E') },
+    { weight: 1, arbitrary: fc.constantFrom(' ', 'x', '"', '\r', ',', '\n') },
+  );
+  const field = fc.oneof({ weight: 10, arbitrary: numberText }, { weight: 1, arbitrary: fc.array(char, { maxLength: 8 }).map((c) => c.join('')) });
+  const csvText = fc.integer({ min: 2, max: 4 }).chain((width) =>
+    fc.tuple(fc.array(fc.array(field, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n'), fc.nat(2)),
+  ).map(([rows, eol, trailing]) => rows.map((r) => r.join(',')).join(eol) + eol.repeat(trailing));
+  let read = 0;
+  fc.assert(
+    fc.property(csvText, (text) => {
+      const fast = parseNumericCsv(Buffer.from(text), { header: false, delimiter: ',' }, (n) => n - 1);
+      if (!fast) return;
+      read++;
+      const rows = parseCsv(text, { delimiter: ',' }).rows.filter((r) => !(r.length === 1 && r[0] === ''));
+      assert.equal(rows.length, fast.n, JSON.stringify(text));
+      const number = (f: string) => (f.trim() === '' ? NaN : Number(f.trim()));
+      const features = rows.flatMap((r) => r.slice(0, -1).map(number));
+      assert.equal(fast.x.length, features.length, JSON.stringify(text));
+      features.forEach((v, i) => assert.ok(Object.is(fast.x[i], Math.fround(v)), `${JSON.stringify(text)}: feature ${i} is ${fast.x[i]}, Number says ${v}`));
+      const labels = rows.map((r) => r[r.length - 1]!);
+      if (fast.labelValues) assert.deepEqual([...fast.labelValues], labels.map(number), JSON.stringify(text));
+      else assert.deepEqual(fast.labelTexts, labels.map((l) => l.trim()), JSON.stringify(text));
+    }),
+    { numRuns: 2000, seed: 15 },
+  );
+  // Enough of the texts must be read by the fast path for the comparison to mean something.
+  assert.ok(read > 200, `the fast path read only ${read} of 2000 texts`);
 });
