@@ -7,14 +7,20 @@ import {
   askAllowanceMs,
   chooseMember,
   decide,
+  gateOpen,
   memberRecords,
   planPortfolio,
   MIN_WIN,
   recentAskMs,
   reward,
   REWARD_DISCOUNT,
+  vetoed,
+  VETO_FROM_DESIGNS,
+  VETO_LOG_EI,
   type Plan,
 } from '../src/samplers/auto';
+import { createGpSampler } from '../src/samplers/gp';
+import { createQLearningSampler } from '../src/samplers/qlearning';
 import { createStudy, studyFromJSON, type RecordedAsk, type Study } from '../src/study';
 import type { Params, Space, Trial } from '../src/types';
 import { space as anySpace } from './arbitraries';
@@ -132,6 +138,97 @@ describe('auto: measured costs (switch points)', () => {
     const gpAfter = samplers.slice(firstTpe).filter((s) => s === 'bayesian').length;
     assert.equal(gpAfter, 0, samplers.join(','));
     assert.ok(samplers.slice(0, 20).includes('bayesian'));
+  });
+});
+
+describe('auto: the GP’s veto (switch points)', () => {
+  test('a proposal is vetoed when its log EI is more than VETO_LOG_EI below the GP’s own', () => {
+    assert.equal(VETO_LOG_EI, Math.log(100));
+    assert.equal(vetoed(-5, -5), false);
+    assert.equal(vetoed(-5 - VETO_LOG_EI, -5), false); // exactly a factor 100: kept
+    assert.equal(vetoed(-5 - VETO_LOG_EI - 1e-9, -5), true);
+    assert.equal(vetoed(-Infinity, -5), true); // a point the model cannot encode
+    assert.equal(vetoed(NaN, -5), true);
+  });
+
+  test('the gate opens at twice the design and stays open while the GP is a member and affordable', () => {
+    const plan = planPortfolio(BOX, 100, 1);
+    const cheap = Array.from({ length: 12 }, (_, i) => trial(i, 'bayesian', 10 - i, { askMs: 5 }));
+    assert.equal(gateOpen(plan, cheap, 1, COSTS), true);
+    // Not before twice the design's trials (6 here): a model of a few points judges poorly.
+    assert.equal(VETO_FROM_DESIGNS * plan.design, 12);
+    assert.equal(gateOpen(plan, cheap.slice(0, 11), 1, COSTS), false);
+    const costly = cheap.map((t) => ({ ...t, askMs: 80 }));
+    assert.equal(gateOpen(plan, costly, 1, COSTS), false);
+    assert.equal(gateOpen(plan, costly.map((t) => ({ ...t, durationMs: 10_000 })), 1, COSTS), true);
+    const wide: Space = {};
+    for (let i = 0; i < 21; i++) wide[`x${i}`] = { type: 'float', low: 0, high: 1 };
+    assert.equal(gateOpen(planPortfolio(wide, 100, 1), cheap, 1, COSTS), false);
+  });
+
+  test('the GP scores other points with the acquisition it maximised; no scores during its design', () => {
+    const gp = createGpSampler({ initialTrials: 4 });
+    const trials: Trial[] = [];
+    const ctx = (id: number) => ({ space: BOX, direction: 'minimize' as const, trials, trialId: id, rng: Rng.derive(9, id) });
+    for (let id = 0; id < 4; id++) {
+      const s = gp.suggestScored(ctx(id), [{ x: 0, y: 0, z: 0 }]);
+      assert.equal(s.logEi, undefined);
+      trials.push({ id, params: s.params, state: 'complete', value: bowl(s.params), intermediate: [] });
+    }
+    const far = { x: 5, y: 5, z: 5 };
+    const s = gp.suggestScored(ctx(4), [far]);
+    assert.ok(Number.isFinite(s.logEi), String(s.logEi));
+    assert.ok((s.alternatives?.[0] as number) <= (s.logEi as number));
+    // Its own proposal, scored as an alternative, gets the same value.
+    const again = gp.suggestScored(ctx(4), [s.params]);
+    assert.ok(Math.abs((again.alternatives?.[0] as number) - (s.logEi as number)) < 1e-9);
+    assert.deepEqual(gp.suggest(ctx(4)), s.params);
+  });
+
+  test('qlearning forgets a discarded suggestion: its result teaches the walk nothing', () => {
+    const run = (discard: boolean): unknown => {
+      const q = createQLearningSampler({ randomStarts: 2 });
+      const trials: Trial[] = [];
+      for (let id = 0; id < 6; id++) {
+        const ctx = { space: BOX, direction: 'minimize' as const, trials, trialId: id, rng: Rng.derive(3, id) };
+        const params = q.suggest(ctx);
+        if (discard && id === 4) q.discard?.(id);
+        const t: Trial = { id, params, state: 'complete', value: bowl(params), intermediate: [] };
+        trials.push(t);
+        q.observe?.(t, { space: BOX, direction: 'minimize', trials });
+      }
+      return q.saveState?.();
+    };
+    assert.notDeepEqual(run(true), run(false));
+    const kept = run(false) as { q: unknown[] };
+    const dropped = run(true) as { q: unknown[] };
+    assert.ok(JSON.stringify(dropped.q).length < JSON.stringify(kept.q).length);
+  });
+
+  test('in a study the GP replaces some of qlearning’s bandit picks, and a replay of an older journal follows its proposer', () => {
+    const seed = 6;
+    const study = createStudy({ space: BOX, algorithm: 'auto', seed, budget: 40 });
+    run(study, 40, bowl, FIXED_COST);
+    const plan = planPortfolio(BOX, 40, 1);
+    let picked = 0;
+    let replaced = 0;
+    for (const t of study.trials) {
+      // The decision stream is the first draw of the ask's generator (see createAutoSampler).
+      const d = decide(plan, study.trials.slice(0, t.id), 'minimize', 1, { searchShare: 0.05, minAskMs: 100 }, new Rng(Rng.derive(seed, t.id).nextUint32()));
+      if (d.why === 'bandit' && d.member === 'qlearning') {
+        picked++;
+        if (t.sampler === 'bayesian') replaced++;
+      }
+    }
+    assert.ok(picked > 0 && replaced > 0 && replaced < picked, `qlearning picked ${picked}, replaced ${replaced}`);
+    // A journal from another version of auto named another proposer: the replay asks that member.
+    const replay = createStudy({ space: BOX, algorithm: 'auto', seed, budget: 40 });
+    for (const t of study.trials.slice(0, 16)) {
+      const asked = replay.ask({ sampler: t.id === 15 ? (t.sampler === 'qlearning' ? 'bayesian' : 'qlearning') : (t.sampler as string), askMs: 3 });
+      if (t.id !== 15) assert.deepEqual(asked.params, t.params);
+      else assert.notEqual(asked.sampler, t.sampler);
+      replay.tell(asked.id, bowl(asked.params));
+    }
   });
 });
 

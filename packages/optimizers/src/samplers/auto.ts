@@ -9,30 +9,38 @@
  *     qlearning's coordinate walk from the incumbent; TPE joins when most parameters are
  *     categorical (where the GP's one-hot kernel is weakest) and takes the GP's place when the GP
  *     costs too much;
- *   - measured costs (affordable): a member whose recent asks took longer on average than the
- *     allowance is left out. An ask's cost is the CPU time it took (Study measures it with
- *     process.cpuUsage where there is one), so other programs competing for the cores do not make
- *     the GP look expensive. The allowance is `searchShare` (5%) of the median trial duration
- *     divided by the parallelism, but never below `minAskMs` (50 ms, for objectives told without a
- *     duration or that are faster than that). The GP's asks grow with every trial (O(n³) refits), so
- *     this is what moves a long study from the GP to TPE.
- *
+ *   - measured costs (affordable): the GP, the one member whose asks grow costly (O(n³) refits), is
+ *     left out once its recent asks took longer on average than the allowance, and tpe stands in.
+ *     An ask's cost is the CPU time it took (Study measures it with process.cpuUsage where there
+ *     is one), so other programs competing for the cores do not make the GP look expensive. The
+ *     allowance is `searchShare` (5%) of the median trial duration divided by the parallelism, but
+ *     never below `minAskMs` (100 ms, for objectives told without a duration or that are faster than
+ *     that; at 50 ms the GP's asks near 40 trials, 40–70 ms on the 5-parameter mixed_mlp space,
+ *     crossed it on a busy machine, so a benchmark's result depended on the machine's load). Only
+ *     the GP is judged: the others cost O(n) per ask, and their recorded ask times include the
+ *     GP's veto (below), which would otherwise count against them.
  * Ensembled — after the design, the proposer is drawn by Thompson sampling (chooseMember): each
  * member's record is a Beta posterior over the reward of its proposals — 0 unless a proposal
  * improves on the best trial told before it was asked, more the bigger the step (reward()) — with
  * older outcomes discounted (γ = 0.9 per later trial of that member) because who is useful changes
  * during a study (the GP early, local refinement late).
- * Why a bandit and not one acquisition function ranking every member's proposal: ranking by the
- * GP's expected improvement hands every ask to whatever the GP already believes, which is the GP's
- * own proposal by construction (it maximises that very acquisition), so a member the GP model
- * misjudges (the walk on a separable function) never gets an ask; a bandit judges members by what
- * their proposals actually achieved. (We built and measured only the bandit; see BENCHMARKS.md.)
+ * The GP's veto — from twice the design's trials on (a model of a few points judges poorly), while the
+ * GP is affordable, a proposal of another member is scored by the GP's log expected improvement
+ * beside the GP's own proposal; when its EI is less than 1/100 of the GP's (VETO_LOG_EI), the
+ * GP's proposal is asked instead (recorded as the GP's) and the member forgets its suggestion
+ * (Sampler.discard). Why not simply rank every member's proposal by the GP's EI: the GP's own
+ * proposal maximises that acquisition by construction, so a member the GP model misjudges (the
+ * walk on a separable function) would never get an ask; the factor of 100 lets the walk keep the
+ * steps the model finds plausible and stops the ones it finds hopeless (qlearning's
+ * one-coordinate crawl along rosenbrock's curved valley, which kept earning the bandit's asks by
+ * many tiny improvements). Measured in BENCHMARKS.md, with the variants tried.
  *
  * Replay-safe: every decision is a function of the trials (their proposers, values and recorded
  * costs Trial.askMs / Trial.durationMs), the plan and the ask's seeded generator, which is split
- * into a decision stream and a member stream. A replayed ask names its recorded proposer
- * (SamplerContext.proposer), which auto follows, so wall-clock time never changes a replay, and a
- * resumed study (toJSON/fromJSON) carries the trials with their costs.
+ * into a decision stream, a member stream and the veto's GP stream, so a replayed ask (whose
+ * recorded ask times are handed back) repeats the very same decision and proposal, and a resumed
+ * study (toJSON/fromJSON) carries the trials with their costs. Should a recorded proposer
+ * (SamplerContext.proposer; a journal from another version of auto) differ, that member is asked.
  */
 import { AlgorithmError } from '../errors';
 import { Rng } from '../rng';
@@ -50,7 +58,7 @@ export const MEMBER_NAMES: readonly MemberName[] = ['bayesian', 'tpe', 'qlearnin
 export interface AutoOptions {
   /** Largest share of the sweep's time the search itself may take (default 0.05). */
   searchShare?: number;
-  /** Mean ms per ask always allowed, whatever the trials' durations (default 50). */
+  /** Mean ms per ask always allowed, whatever the trials' durations (default 100). */
   minAskMs?: number;
 }
 
@@ -75,7 +83,7 @@ function resolveOptions(raw: AutoOptions | SamplerOptions): ResolvedAutoOptions 
   if (typeof share !== 'number' || !(share > 0 && share < 1)) {
     throw new AlgorithmError(`auto option 'searchShare' must be a fraction above 0 and below 1 (got ${JSON.stringify(share)})`, ['options', 'searchShare']);
   }
-  const minAskMs = o.minAskMs ?? 50;
+  const minAskMs = o.minAskMs ?? 100;
   if (typeof minAskMs !== 'number' || !Number.isFinite(minAskMs) || minAskMs < 0) {
     throw new AlgorithmError(`auto option 'minAskMs' must be a number of at least 0 (got ${JSON.stringify(minAskMs)})`, ['options', 'minAskMs']);
   }
@@ -189,6 +197,12 @@ export function recentAskMs(trials: readonly Trial[], member: string): number | 
   const window = mine.slice(-Math.max(10, Math.ceil((lastId + 1) / 10)));
   return window.reduce((s, x) => s + x, 0) / window.length;
 }
+
+/**
+ * Members whose asks grow costly with the study (the GP: O(n³) refits); the others cost O(n) per
+ * ask, and their recorded ask times include the GP's veto, so only the GP's own asks are judged.
+ */
+export const COSTLY: readonly MemberName[] = ['bayesian'];
 
 /** Whether a member's measured cost is within the allowance (unknown costs are). */
 export function affordable(trials: readonly Trial[], member: string, allowanceMs: number): boolean {
@@ -315,12 +329,31 @@ export function decide(
   if (proposer !== undefined && (MEMBER_NAMES as readonly string[]).includes(proposer)) return { member: proposer as MemberName, why: 'replay' };
   if (trials.length < plan.design) return { member: plan.opener, why: 'design' };
   const allowance = askAllowanceMs(trials, parallelism, options);
-  let members = plan.members.filter((m) => affordable(trials, m, allowance));
+  let members = plan.members.filter((m) => !COSTLY.includes(m) || affordable(trials, m, allowance));
   if (members.length < plan.members.length && !members.includes(plan.fallback)) members.push(plan.fallback);
   if (members.length === 0) members = [plan.fallback];
   if (members.length === 1) return { member: members[0] as MemberName, why: 'only' };
   const records = memberRecords(trials, direction, plan.design, members);
   return { member: chooseMember(records, members, rng) as MemberName, why: 'bandit' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The GP's veto
+
+/** A member's proposal is replaced by the GP's when its log EI is below the GP's by more than this. */
+export const VETO_LOG_EI = Math.log(100);
+/** The veto starts once the study holds this many times the design's trials (a model of a few points judges poorly). */
+export const VETO_FROM_DESIGNS = 2;
+
+export function vetoed(alternativeLogEi: number, gpLogEi: number): boolean {
+  return !(alternativeLogEi >= gpLogEi - VETO_LOG_EI);
+}
+
+/** The GP vets other members' proposals while it is a member and affordable. */
+export function gateOpen(plan: Plan, trials: readonly Trial[], parallelism: number, options: { searchShare: number; minAskMs: number }): boolean {
+  if (!plan.members.includes('bayesian')) return false;
+  if (trials.length < VETO_FROM_DESIGNS * plan.design) return false;
+  return affordable(trials, 'bayesian', askAllowanceMs(trials, parallelism, options));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,8 +369,9 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
   // The opening's Sobol points come from a GP sampler of its own; the modelling GP takes over
   // from 2 observations on, so auto's plan alone decides how long the design lasts.
   const opening = createGpSampler();
+  const gp = createGpSampler({ initialTrials: 2 });
   const members: Record<MemberName, Sampler> = {
-    bayesian: createGpSampler({ initialTrials: 2 }),
+    bayesian: gp,
     tpe: createTpeSampler(),
     qlearning: createQLearningSampler(),
     random: createRandomSampler(),
@@ -354,13 +388,33 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
 
   const propose = (ctx: SamplerContext): Suggestion => {
     const plan = planFor(ctx);
-    // Two independent streams: the decision never shifts the member's randomness, so a replay
-    // that follows the recorded proposer gets the very same proposal.
+    const parallelism = ctx.parallelism ?? 1;
+    // Independent streams: the decision never shifts a member's randomness, and the GP's gate
+    // has a stream of its own, so each proposal is the same whichever path led to it.
     const decisionRng = new Rng(ctx.rng.nextUint32());
-    const memberRng = new Rng(ctx.rng.nextUint32());
-    const { member } = decide(plan, ctx.trials, ctx.direction, ctx.parallelism ?? 1, options, decisionRng, ctx.proposer);
-    const sampler = member === 'bayesian' && ctx.trials.length < plan.design ? opening : members[member];
-    const params = sampler.suggest({ ...ctx, rng: memberRng });
+    const memberSeed = ctx.rng.nextUint32();
+    const gateRng = new Rng(ctx.rng.nextUint32());
+    const designing = ctx.trials.length < plan.design;
+    const { member: chosen, why } = decide(plan, ctx.trials, ctx.direction, parallelism, options, decisionRng);
+    // Each member asked gets the member stream from its start.
+    const ask = (m: MemberName): Params => (m === 'bayesian' && designing ? opening : members[m]).suggest({ ...ctx, rng: new Rng(memberSeed) });
+    let member = chosen;
+    let params = ask(member);
+    if (why === 'bandit' && member !== 'bayesian' && gateOpen(plan, ctx.trials, parallelism, options)) {
+      const scored = gp.suggestScored({ ...ctx, rng: gateRng }, [params]);
+      if (scored.logEi !== undefined && vetoed(scored.alternatives![0] as number, scored.logEi)) {
+        members[member].discard?.(ctx.trialId);
+        member = 'bayesian';
+        params = scored.params;
+      }
+    }
+    const recorded = ctx.proposer;
+    if (recorded !== undefined && recorded !== member && (MEMBER_NAMES as readonly string[]).includes(recorded)) {
+      // A journal written by another version of auto: follow its proposer.
+      members[member].discard?.(ctx.trialId);
+      member = recorded as MemberName;
+      params = ask(member);
+    }
     return { params, sampler: member };
   };
 

@@ -338,6 +338,11 @@ class QLearningSampler implements Sampler {
     return unseenGridPoint(this.grid!.space, others, rng) ?? grid.randomPoint(rng);
   }
 
+  /** A portfolio used another member's proposal for this trial: it teaches this walk no move. */
+  discard(trialId: number): void {
+    this.pending.delete(trialId);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Observe
 

@@ -59,6 +59,7 @@ import {
   logExpectedImprovement,
   maximizeAcquisition,
   type AcquisitionSearchOptions,
+  type ScoredPoint,
 } from './acquisition';
 import { GpEncoding } from './encode';
 import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrior } from './gp';
@@ -244,7 +245,22 @@ function bestIndices(y: ArrayLike<number>, count: number): number[] {
     .slice(0, count);
 }
 
-export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sampler {
+/**
+ * The GP's proposal with its log expected improvement, and the log EI of each alternative point
+ * under the same model (a portfolio uses them to weigh other members' proposals). Without a model
+ * (the design, a failed fit) there are no scores.
+ */
+export interface ScoredSuggestion {
+  params: Params;
+  logEi?: number;
+  alternatives?: number[];
+}
+
+export interface GpSampler extends Sampler {
+  suggestScored(ctx: SamplerContext, alternatives: readonly Params[]): ScoredSuggestion;
+}
+
+export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): GpSampler {
   const options = resolveOptions(rawOptions);
   let designSeed: number | undefined;
   const encodings = new WeakMap<Space, GpEncoding>();
@@ -321,44 +337,65 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Sa
     return result;
   };
 
+  /**
+   * The model's ranked proposals for this ask and the acquisition that ranked them, or a plain point
+   * (design or random) when there is no usable model yet.
+   */
+  const modelled = (ctx: SamplerContext): { params: Params } | { enc: GpEncoding; obs: Observations; acq: (x: Float64Array) => number; ranked: ScoredPoint[] } => {
+    const enc = encodingOf(ctx.space);
+    const obs = collect(ctx, enc);
+    const initial = options.initialTrials ?? defaultInitialTrials(ctx.space);
+    if (obs.x.length < Math.max(2, initial)) return { params: designPoint(ctx, enc, obs) };
+
+    const prior = defaultPrior(enc.dims);
+    const { theta, warp, usable } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
+    if (!usable) return { params: randomPoint(ctx, obs) };
+    const y = targets(obs.losses, warp).y;
+    let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta);
+    if (!model) return { params: randomPoint(ctx, obs) };
+
+    let best = Infinity;
+    for (const v of y) best = Math.min(best, v);
+    if (obs.pending.length > 0) {
+      // Kriging believer: pretend each running trial returned the model's current mean there.
+      // The fantasies also count for the incumbent, so EI at a pending point is ~0.
+      const fantasies = obs.pending.map((p) => model!.predict(p).mean);
+      for (const f of fantasies) best = Math.min(best, f);
+      const yAll = Float64Array.from([...y, ...fantasies]);
+      const augmented = GpPosterior.create(toData([...obs.x, ...obs.pending], yAll, enc.dims), theta);
+      if (augmented) model = augmented;
+    }
+
+    const finalModel = model;
+    const acq = (x: Float64Array, grad?: Float64Array): number => logExpectedImprovement(finalModel, best, x, grad);
+    const anchors = bestIndices(y, 5).map((i) => obs.x[i]!);
+    const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, searchBudget(options.search, obs.x.length + obs.pending.length));
+    return { enc, obs, acq, ranked };
+  };
+
+  const suggestScored = (ctx: SamplerContext, alternatives: readonly Params[]): ScoredSuggestion => {
+    const m = modelled(ctx);
+    if ('params' in m) return { params: m.params };
+    for (const p of m.ranked) {
+      const params = m.enc.decode(p.x);
+      if (m.obs.asked.has(paramsKey(params, ctx.space))) continue;
+      const scores = alternatives.map((a) => {
+        const x = m.enc.encode(a);
+        return x ? m.acq(x) : -Infinity;
+      });
+      return { params, logEi: p.value, alternatives: scores };
+    }
+    return { params: randomPoint(ctx, m.obs) };
+  };
+
   return {
     name: 'bayesian',
 
     suggest(ctx: SamplerContext): Params {
-      const enc = encodingOf(ctx.space);
-      const obs = collect(ctx, enc);
-      const initial = options.initialTrials ?? defaultInitialTrials(ctx.space);
-      if (obs.x.length < Math.max(2, initial)) return designPoint(ctx, enc, obs);
-
-      const prior = defaultPrior(enc.dims);
-      const { theta, warp, usable } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
-      if (!usable) return randomPoint(ctx, obs);
-      const y = targets(obs.losses, warp).y;
-      let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta);
-      if (!model) return randomPoint(ctx, obs);
-
-      let best = Infinity;
-      for (const v of y) best = Math.min(best, v);
-      if (obs.pending.length > 0) {
-        // Kriging believer: pretend each running trial returned the model's current mean there.
-        // The fantasies also count for the incumbent, so EI at a pending point is ~0.
-        const fantasies = obs.pending.map((p) => model!.predict(p).mean);
-        for (const f of fantasies) best = Math.min(best, f);
-        const yAll = Float64Array.from([...y, ...fantasies]);
-        const augmented = GpPosterior.create(toData([...obs.x, ...obs.pending], yAll, enc.dims), theta);
-        if (augmented) model = augmented;
-      }
-
-      const finalModel = model;
-      const acq = (x: Float64Array, grad?: Float64Array): number => logExpectedImprovement(finalModel, best, x, grad);
-      const anchors = bestIndices(y, 5).map((i) => obs.x[i]!);
-      const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, searchBudget(options.search, obs.x.length + obs.pending.length));
-      for (const p of ranked) {
-        const params = enc.decode(p.x);
-        if (!obs.asked.has(paramsKey(params, ctx.space))) return params;
-      }
-      return randomPoint(ctx, obs);
+      return suggestScored(ctx, []).params;
     },
+
+    suggestScored,
 
     saveState(): unknown {
       return designSeed === undefined ? undefined : { designSeed };
