@@ -2,8 +2,9 @@
  * Build-time only: turns schema/tune.schema.json into the standalone validator module
  * (tune-schema-validator.generated.ts) with ajv's code generation, so a run validates tune.yaml
  * without compiling the schema first (compiling took ~40% of a fully reused run's executor time).
- * Run by `npm run generate:validator`; test/schema-validator-generated.test.ts fails when the
- * committed module and the schema drift apart. Nothing at run time imports this file.
+ * Run by `npm run generate:validator` and at the start of `npm run build`; the module is committed
+ * (tests and tsx run the sources), and test/schema-validator-generated.test.ts fails when it and the
+ * schema drift apart. Nothing at run time imports this file.
  */
 import Ajv from 'ajv';
 import type { Options, ValidateFunction } from 'ajv';
