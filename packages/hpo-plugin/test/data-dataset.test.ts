@@ -242,3 +242,52 @@ test('splitOff can hold out a test set first, then validation from the rest (for
   assert.equal(full.nVal, 0);
   assert.equal(full.nTrain, rest.length);
 });
+
+/** fitScaler as it was first written, a column at a time: the row-by-row passes must give the very same doubles. */
+function fitScalerByColumn(x: Float32Array, f: number, kind: 'minmax' | 'standard'): { offset: number[]; scale: number[] } {
+  const n = x.length / f;
+  const offset: number[] = [];
+  const scale: number[] = [];
+  for (let j = 0; j < f; j++) {
+    if (kind === 'minmax') {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = x[i * f + j]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      offset.push(min);
+      scale.push(max > min ? max - min : 1);
+    } else {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += x[i * f + j]!;
+      const mean = sum / n;
+      let ss = 0;
+      for (let i = 0; i < n; i++) {
+        const d = x[i * f + j]! - mean;
+        ss += d * d;
+      }
+      const std = Math.sqrt(ss / n);
+      offset.push(mean);
+      scale.push(std > 0 ? std : 1);
+    }
+  }
+  return { offset, scale };
+}
+
+test('property: fitScaler gives bit for bit the statistics of a column-at-a-time pass', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }).chain((f) => fc.tuple(fc.constant(f), fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: f, maxLength: f * 40 }))),
+      fc.constantFrom('minmax' as const, 'standard' as const),
+      ([f, values], kind) => {
+        const x = Float32Array.from(values.slice(0, values.length - (values.length % f)));
+        const got = fitScaler(x, f, kind);
+        const want = fitScalerByColumn(x, f, kind);
+        assert.ok(got.offset.every((v, j) => Object.is(v, want.offset[j])) && got.scale.every((v, j) => Object.is(v, want.scale[j])), JSON.stringify({ got, want }));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -13,6 +13,7 @@ import { parseNumericCsv, parseNumericCsvFile } from '../src/data/csv-numeric';
 import { loadRawData, prepareDataset } from '../src/data/dataset';
 import { loadPreparedData } from '../src/data/prepare';
 import { PreparedDataCache, preparedKey } from '../src/data/prepared-cache';
+import { encodeClasses, encodeNumericClasses } from '../src/data/labels';
 import { config, csv } from './data-helpers';
 
 /** What the general reader makes of each feature: `Number` of the trimmed text (then stored as float32). */
@@ -32,10 +33,11 @@ const numberText = fc.oneof(
 
 test('fast path: the same float32 bits as Number() of every field, for any numbers written any way', () => {
   fc.assert(
-    fc.property(fc.array(fc.array(numberText, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 8 }), (rows) => {
+    fc.property(fc.array(fc.array(numberText, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.nat(2), (rows, eol, trailing) => {
       const width = rows[0]!.length;
       const table = rows.map((r) => [...r.slice(0, width), ...Array(Math.max(0, width - r.length)).fill('1')].slice(0, width));
-      const text = table.map((r) => [...r, '0'].join(',')).join('\n') + '\n';
+      // With or without line breaks after the last row.
+      const text = table.map((r) => [...r, '0'].join(',')).join(eol) + eol.repeat(trailing);
       const fast = parseNumericCsv(Buffer.from(text), { header: false }, (n) => n - 1);
       const expected = general(text);
       // A value the general reader rejects (e.g. 2e+308 is Infinity) is its to report.
@@ -50,7 +52,7 @@ test('fast path: the same float32 bits as Number() of every field, for any numbe
 
 test('fast path: steps aside for quotes, bad values, ragged rows, blank lines and lone CRs', () => {
   const label = (n: number) => n - 1;
-  for (const text of ['"1",2\n3,4\n', 'x,1\n2,3\n', '1,2\n3\n', '1,2\n\n3,4\n', '1,2\r3,4\n', '1,2,\n3,4,\n', '1,2\n3,\n']) {
+  for (const text of ['"1",2\n3,4\n', 'x,1\n2,3\n', '1,2\n3\n', '1,2\n\n3,4\n', '1,2\r3,4\n', '1,2 \r53,4\n', '1 \r5,2\n3,4\n', '1,2,\n3,4,\n', '1,2\n3,\n']) {
     assert.equal(parseNumericCsv(Buffer.from(text), { header: false }, label), undefined, JSON.stringify(text));
   }
   // …and reads CRLF, a header, a trailing blank line and string labels itself.
@@ -124,9 +126,10 @@ test('fast path on a file, a small window at a time: the same as on the whole by
       fc.boolean(),
       fc.boolean(),
       fc.integer({ min: 8, max: 200 }),
-      (rows, header, crlf, bom, windowBytes) => {
+      fc.nat(2),
+      (rows, header, crlf, bom, windowBytes, trailing) => {
         const eol = crlf ? '\r\n' : '\n';
-        const text = (header ? `a,b,y${eol}` : '') + rows.map(([a, b, y]) => `${a},${b},${y}`).join(eol) + eol + eol;
+        const text = (header ? `a,b,y${eol}` : '') + rows.map(([a, b, y]) => `${a},${b},${y}`).join(eol) + eol.repeat(trailing);
         const path = csv((bom ? '\ufeff' : '') + text);
         const whole = parseNumericCsv(Buffer.from(text), { header }, label);
         const windowed = parseNumericCsvFile(path, { header, windowBytes }, label);
@@ -138,4 +141,54 @@ test('fast path on a file, a small window at a time: the same as on the whole by
     ),
     { numRuns: 300 },
   );
+});
+
+test('numeric labels: encodeNumericClasses gives the classes and indexes encodeClasses gives for their text (few and many classes)', () => {
+  const values = fc.oneof(
+    fc.array(fc.constantFrom(0, -0, 1, 2, 2.5, -1, 10), { maxLength: 60 }),
+    fc.array(fc.integer({ min: -40, max: 40 }), { maxLength: 200 }),
+    fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 40 }),
+  );
+  fc.assert(
+    fc.property(values, (v) => {
+      const numeric = encodeNumericClasses(Float64Array.from(v));
+      const text = encodeClasses(v.map((x) => String(x)));
+      assert.deepEqual(numeric.classes, text.classes);
+      assert.deepEqual([...numeric.index], [...text.index]);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('fast path on arbitrary CSV-like text: it steps aside, or reads every feature and label as the general reader does', () => {
+  // Numbers written any way, and now and then a field of number-ish characters, a space, a letter, a quote or a CR.
+  const char = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('0', '1', '2', '5', '7', '9') },
+    { weight: 4, arbitrary: fc.constantFrom('.', '-', '+', 'e', 'E') },
+    { weight: 1, arbitrary: fc.constantFrom(' ', 'x', '"', '\r', ',', '\n') },
+  );
+  const field = fc.oneof({ weight: 10, arbitrary: numberText }, { weight: 1, arbitrary: fc.array(char, { maxLength: 8 }).map((c) => c.join('')) });
+  const csvText = fc.integer({ min: 2, max: 4 }).chain((width) =>
+    fc.tuple(fc.array(fc.array(field, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n'), fc.nat(2)),
+  ).map(([rows, eol, trailing]) => rows.map((r) => r.join(',')).join(eol) + eol.repeat(trailing));
+  let read = 0;
+  fc.assert(
+    fc.property(csvText, (text) => {
+      const fast = parseNumericCsv(Buffer.from(text), { header: false, delimiter: ',' }, (n) => n - 1);
+      if (!fast) return;
+      read++;
+      const rows = parseCsv(text, { delimiter: ',' }).rows.filter((r) => !(r.length === 1 && r[0] === ''));
+      assert.equal(rows.length, fast.n, JSON.stringify(text));
+      const number = (f: string) => (f.trim() === '' ? NaN : Number(f.trim()));
+      const features = rows.flatMap((r) => r.slice(0, -1).map(number));
+      assert.equal(fast.x.length, features.length, JSON.stringify(text));
+      features.forEach((v, i) => assert.ok(Object.is(fast.x[i], Math.fround(v)), `${JSON.stringify(text)}: feature ${i} is ${fast.x[i]}, Number says ${v}`));
+      const labels = rows.map((r) => r[r.length - 1]!);
+      if (fast.labelValues) assert.deepEqual([...fast.labelValues], labels.map(number), JSON.stringify(text));
+      else assert.deepEqual(fast.labelTexts, labels.map((l) => l.trim()), JSON.stringify(text));
+    }),
+    { numRuns: 2000, seed: 15 },
+  );
+  // Enough of the texts must be read by the fast path for the comparison to mean something.
+  assert.ok(read > 200, `the fast path read only ${read} of 2000 texts`);
 });

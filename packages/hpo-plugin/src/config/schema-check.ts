@@ -4,8 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+// The schema compiled ahead of time (ajv standalone code, options in ./schema-codegen): compiling
+// it at every run was the largest fixed cost of a run whose trials are all reused.
+import { validate as generatedValidate } from './tune-schema-validator.generated';
 import { didYouMean } from './suggest';
 import { quote } from '../quote';
 
@@ -15,22 +17,13 @@ export const TUNE_SCHEMA_FILE = path.join(__dirname, '..', '..', 'schema', 'tune
 type JsonSchema = Record<string, unknown>;
 
 let schema: JsonSchema | undefined;
-let validator: ValidateFunction | undefined;
 
 export function tuneSchema(): JsonSchema {
   schema ??= JSON.parse(fs.readFileSync(TUNE_SCHEMA_FILE, 'utf8')) as JsonSchema;
   return schema;
 }
 
-function compiled(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, strictTypes: false, strictRequired: false });
-    // `errorMessage` (a plain string, as VS Code understands it) is an annotation for us.
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    validator = ajv.compile(tuneSchema());
-  }
-  return validator;
-}
+const validator = generatedValidate as unknown as ValidateFunction;
 
 /** One structural problem, located by config path. */
 export interface SchemaProblem {
@@ -47,9 +40,8 @@ export interface SchemaProblem {
  * showing, most specific first within each place; empty when valid.
  */
 export function checkAgainstSchema(data: unknown): SchemaProblem[] {
-  const validate = compiled();
-  if (validate(data)) return [];
-  return usefulErrors(validate.errors ?? []).map((e) => toProblem(e, data));
+  if (validator(data)) return [];
+  return usefulErrors(validator.errors ?? []).map((e) => toProblem(e, data));
 }
 
 /**

@@ -7,8 +7,8 @@
  * values, and answers `undefined` for anything else (quotes, a bad value, a ragged row, a blank line,
  * a lone CR...), so that the caller falls back to the general reader, which then reads the file
  * or reports the exact `file:line:col` error. Numbers are exact: a field in the plain decimal form
- * with at most 15 significant digits and a decimal exponent within ±22 is computed as one exact
- * integer times or divided by an exact power of ten, which IEEE arithmetic rounds correctly (the
+ * whose digits make an integer of at most 2^53 (any 15 significant digits do) and whose decimal
+ * exponent is within ±22 is computed as that exact integer times or divided by an exact power of ten, which IEEE arithmetic rounds correctly (the
  * classic fast path of correctly rounded decimal conversion, Clinger 1990): the same double as
  * `Number(text)`. Every other field goes through `Number(text.trim())` itself.
  */
@@ -219,10 +219,11 @@ interface RowContext {
 
 /**
  * Reads the rows of [from, end): whole lines at a time, a window at a time (a line never spans two
- * calls of `parseLines`: the part after a window's last line break starts the next window).
+ * calls of `parseLines`: the part after a window's last line break starts the next window). The
+ * data's last line has no line break (trailing ones are not data): it is parsed from a copy with one.
  */
 function parseRows(source: ByteSource, from: number, end: number, ctx: RowContext): 'ok' | 'fallback' | 'texts' {
-  if (source.whole) return parseLines(source.whole, from, end, ctx);
+  if (source.whole) return parseEnding(source.whole, from, end, ctx);
   const buf = Buffer.allocUnsafe(Math.min(source.window ?? WINDOW, Math.max(1, end - from)));
   let have = 0;
   let offset = from; // file position of buf[0]
@@ -230,8 +231,8 @@ function parseRows(source: ByteSource, from: number, end: number, ctx: RowContex
     const got = source.read(buf, have, Math.min(buf.length - have, end - offset - have), offset + have);
     if (got <= 0) return 'fallback';
     have += got;
-    const atEnd = offset + have >= end;
-    const cut = atEnd ? have : buf.lastIndexOf(NL, have - 1) + 1;
+    if (offset + have >= end) return parseEnding(buf, 0, have, ctx);
+    const cut = buf.lastIndexOf(NL, have - 1) + 1;
     if (cut <= 0) return 'fallback'; // one line longer than a window
     const result = parseLines(buf, 0, cut, ctx);
     if (result !== 'ok') return result;
@@ -242,128 +243,124 @@ function parseRows(source: ByteSource, from: number, end: number, ctx: RowContex
   return 'ok';
 }
 
-/** Parses the lines of buf[from, to), `to` a line boundary or the end of the data. */
+/** `parseLines` of buf[from, to) where `to` is the end of the data (no line break after the last line). */
+function parseEnding(buf: Buffer, from: number, to: number, ctx: RowContext): 'ok' | 'fallback' | 'texts' {
+  const last = Math.max(from, buf.lastIndexOf(NL, to - 1) + 1);
+  const result = last > from ? parseLines(buf, from, last, ctx) : 'ok';
+  if (result !== 'ok') return result;
+  const tail = Buffer.allocUnsafe(to - last + 1);
+  buf.copy(tail, 0, last, to);
+  tail[to - last] = NL;
+  return parseLines(tail, 0, tail.length, ctx);
+}
+
+/** Largest integer a double holds exactly, with every smaller one: a mantissa up to it is exact. */
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Parses the lines of buf[from, to), where buf[to - 1] is a line break: every scan below stops at
+ * one at the latest, so the hot loop reads each byte once and checks no bounds. Fields are parsed
+ * in line (no call per field): sign, digits, fraction and exponent; a plain decimal whose digits
+ * make an integer of at most 2^53 and whose decimal exponent is within ±22 is that integer times
+ * or divided by an exact power of ten, one correctly rounded IEEE operation (the same double as
+ * `Number`). Any other field is the text up to its end, as `Number(text.trim())` reads it.
+ */
 function parseLines(buf: Buffer, from: number, to: number, ctx: RowContext): 'ok' | 'fallback' | 'texts' {
   const { DELIM, numColumns, labelColumn, f, x } = ctx;
+  const labelValues = ctx.labelValues;
+  let row = ctx.row;
+  let k = row * f;
   let i = from;
   while (i < to) {
-    const r = ctx.row;
-    if (r * f >= x.length) return 'fallback'; // more rows than counted: cannot be, but never write past the end
-    let stop = buf.indexOf(NL, i);
-    if (stop < 0 || stop > to) stop = to;
-    const rowEnd = stop > i && buf[stop - 1] === CR ? stop - 1 : stop;
-    if (rowEnd === i) return 'fallback'; // a blank line: an error the general reader words
+    if (k >= x.length) return 'fallback'; // more rows than counted: cannot be, but never write past the end
+    let c = buf[i]!;
+    if (c === NL || c === CR) return 'fallback'; // a blank line: an error the general reader words
     let column = 0;
-    let k = r * f;
-    let p = i;
     for (;;) {
-      if (column >= numColumns) return 'fallback';
-      if (!parseField(buf, p, rowEnd, DELIM)) return 'fallback';
+      const start = i;
+      let negative = false;
+      if (c === 45 /* - */ || c === 43 /* + */) {
+        negative = c === 45;
+        c = buf[++i]!;
+      }
+      let mantissa = 0;
+      const intStart = i;
+      while (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + (c - 48);
+        c = buf[++i]!;
+      }
+      let digits = i - intStart;
+      let scale = 0;
+      if (c === 46 /* . */) {
+        const fracStart = ++i;
+        c = buf[i]!;
+        while (c >= 48 && c <= 57) {
+          mantissa = mantissa * 10 + (c - 48);
+          c = buf[++i]!;
+        }
+        scale = fracStart - i;
+        digits += i - fracStart;
+      }
+      let plain = digits > 0;
+      if (plain && (c === 101 || c === 69) /* e E */) {
+        c = buf[++i]!;
+        let expNegative = false;
+        if (c === 45 || c === 43) {
+          expNegative = c === 45;
+          c = buf[++i]!;
+        }
+        let exp = 0;
+        const expStart = i;
+        while (c >= 48 && c <= 57) {
+          if (exp < 10000) exp = exp * 10 + (c - 48);
+          c = buf[++i]!;
+        }
+        if (i === expStart) plain = false;
+        scale += expNegative ? -exp : exp;
+      }
+      let value: number;
+      if (plain && mantissa <= MAX_EXACT && scale >= -22 && scale <= 22 && (c === DELIM || c === NL || (c === CR && buf[i + 1] === NL))) {
+        value = scale >= 0 ? mantissa * POW10[scale]! : mantissa / POW10[-scale]!;
+        if (negative) value = -value;
+      } else {
+        // Anything else: find the field's end and ask Number, as the general reader does.
+        while (c !== DELIM && c !== NL) {
+          if (c === CR && buf[i + 1] === NL) break;
+          if (c === CR || i >= to) return 'fallback'; // a lone CR: the fast path never reads one
+          c = buf[++i]!;
+        }
+        const text = buf.toString('utf8', start, i).trim();
+        value = text === '' ? NaN : Number(text);
+      }
       if (column === labelColumn) {
-        if (ctx.labelValues) {
-          if (!Number.isFinite(fieldValue)) return 'texts';
-          ctx.labelValues[r] = fieldValue;
+        if (labelValues) {
+          if (!Number.isFinite(value)) return 'texts';
+          labelValues[row] = value;
         } else {
-          const text = buf.toString('utf8', p, fieldNext).trim();
+          const text = buf.toString('utf8', start, i).trim();
           let id = ctx.labelNames!.get(text);
           if (id === undefined) ctx.labelNames!.set(text, (id = ctx.labelNames!.size));
-          ctx.labelIds![r] = id;
+          ctx.labelIds![row] = id;
         }
       } else {
-        if (!Number.isFinite(fieldValue)) return 'fallback';
-        x[k++] = fieldValue;
+        if (!Number.isFinite(value)) return 'fallback';
+        x[k++] = value;
       }
       column++;
-      p = fieldNext;
-      if (p >= rowEnd) break;
-      p++; // the delimiter
-      if (p === rowEnd) return 'fallback'; // a trailing delimiter: one more, empty, field
+      if (c !== DELIM) break;
+      c = buf[++i]!;
+      if (column >= numColumns) return 'fallback';
+      if (c === NL || c === CR) return 'fallback'; // a trailing delimiter: one more, empty, field
     }
     if (column !== numColumns) return 'fallback';
-    ctx.row++;
-    i = stop + 1;
+    i += c === CR ? 2 : 1;
+    row++;
   }
+  ctx.row = row;
   return 'ok';
 }
 
 function lineEnd(buf: Buffer, from: number): number {
   const i = buf.indexOf(NL, from);
   return i < 0 ? buf.length : i;
-}
-
-/** What `parseField` read: module state rather than an object, as the hottest loop allocates nothing. */
-let fieldValue = 0;
-let fieldNext = 0;
-
-/**
- * Reads one field starting at `p` (up to the delimiter or `end`): `fieldValue` is its number (NaN
- * when it is not one, as `Number` says after trimming; NaN for an empty field too) and `fieldNext`
- * the index of the delimiter or `end`. False only for a byte the fast path never accepts (CR).
- */
-function parseField(buf: Uint8Array, p: number, end: number, DELIM: number): boolean {
-  const from = p;
-  let negative = false;
-  let c = buf[p]!;
-  if (c === 45 /* - */ || c === 43 /* + */) {
-    negative = c === 45;
-    p++;
-  }
-  let mantissa = 0;
-  let significant = 0;
-  let digits = 0;
-  let scale = 0;
-  // Integer part.
-  while (p < end && (c = buf[p]!) >= 48 && c <= 57) {
-    if (significant > 0 || c !== 48) {
-      significant++;
-      mantissa = mantissa * 10 + (c - 48);
-    }
-    digits++;
-    p++;
-  }
-  if (p < end && buf[p] === 46 /* . */) {
-    p++;
-    while (p < end && (c = buf[p]!) >= 48 && c <= 57) {
-      if (significant > 0 || c !== 48) {
-        significant++;
-        mantissa = mantissa * 10 + (c - 48);
-      }
-      digits++;
-      scale--;
-      p++;
-    }
-  }
-  let plain = digits > 0;
-  if (plain && p < end && (buf[p] === 101 || buf[p] === 69) /* e E */) {
-    p++;
-    let expNegative = false;
-    if (p < end && (buf[p] === 45 || buf[p] === 43)) {
-      expNegative = buf[p] === 45;
-      p++;
-    }
-    let exp = 0;
-    let expDigits = 0;
-    while (p < end && (c = buf[p]!) >= 48 && c <= 57) {
-      if (exp < 10000) exp = exp * 10 + (c - 48);
-      expDigits++;
-      p++;
-    }
-    if (expDigits === 0) plain = false;
-    scale += expNegative ? -exp : exp;
-  }
-  if (plain && (p === end || buf[p] === DELIM) && significant <= 15 && scale >= -22 && scale <= 22) {
-    const v = scale >= 0 ? mantissa * POW10[scale]! : mantissa / POW10[-scale]!;
-    fieldValue = negative ? -v : v;
-    fieldNext = p;
-    return true;
-  }
-  // Anything else: find the field's end and ask Number, as the general reader does.
-  while (p < end && buf[p] !== DELIM) {
-    if (buf[p] === CR) return false;
-    p++;
-  }
-  const text = Buffer.from(buf.buffer, buf.byteOffset + from, p - from).toString('utf8').trim();
-  fieldValue = text === '' ? NaN : Number(text);
-  fieldNext = p;
-  return true;
 }

@@ -49,12 +49,28 @@ export function encodeClasses(labels: readonly string[]): { classes: string[]; i
 
 /** Class names and indexes of labels that are all finite numbers, without a string per row. */
 export function encodeNumericClasses(values: ArrayLike<number>): { classes: string[]; index: Float32Array } {
-  const seen = new Map<number, number>();
-  for (let r = 0; r < values.length; r++) if (!seen.has(values[r]!)) seen.set(values[r]!, 0);
-  const unique = [...seen.keys()].sort((a, b) => a - b);
-  unique.forEach((v, i) => seen.set(v, i));
+  // Each row's id in first-seen order. Classes are few: a scan of the ones seen so far is cheaper
+  // than a Map lookup of a double per row; past SMALL of them (a label of many values), a Map.
+  const SMALL = 16;
+  const seen: number[] = [];
+  let lookup: Map<number, number> | undefined;
+  const ids = new Uint32Array(values.length);
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r]!;
+    let id = -1;
+    if (lookup) id = lookup.get(v) ?? -1;
+    else for (let j = 0; j < seen.length; j++) if (seen[j] === v) id = j; // === as the Map's SameValueZero, for finite numbers
+    if (id < 0) {
+      id = seen.push(v) - 1;
+      if (lookup) lookup.set(v, id);
+      else if (seen.length > SMALL) lookup = new Map(seen.map((u, j) => [u, j]));
+    }
+    ids[r] = id;
+  }
+  const order = seen.map((_, j) => j).sort((a, b) => seen[a]! - seen[b]!);
+  const rank = new Uint32Array(seen.length);
+  order.forEach((j, position) => (rank[j] = position));
   const index = new Float32Array(values.length);
-  for (let r = 0; r < values.length; r++) index[r] = seen.get(values[r]!)!;
-  return { classes: unique.map((v) => String(v)), index };
+  for (let r = 0; r < values.length; r++) index[r] = rank[ids[r]!]!;
+  return { classes: order.map((j) => String(seen[j])), index };
 }
-

@@ -12,37 +12,49 @@ export interface Scaler {
   scale: number[];
 }
 
-/** Fits a scaler to `x`, row-major with `numFeatures` columns. Constant columns get scale 1. */
+/**
+ * Fits a scaler to `x`, row-major with `numFeatures` columns. Constant columns get scale 1.
+ * The passes go row by row with one accumulator per column (a column at a time strides across the
+ * whole array once per column): each column still sums its rows in row order, so the statistics are
+ * the very same doubles.
+ */
 export function fitScaler(x: Float32Array, numFeatures: number, kind: ScaleKind): Scaler {
-  const n = numFeatures > 0 ? x.length / numFeatures : 0;
-  const offset = new Array<number>(numFeatures).fill(0);
-  const scale = new Array<number>(numFeatures).fill(1);
+  const f = numFeatures;
+  const n = f > 0 ? x.length / f : 0;
+  const offset = new Array<number>(f).fill(0);
+  const scale = new Array<number>(f).fill(1);
   if (kind === 'none' || n === 0) return { kind, offset, scale };
-  for (let j = 0; j < numFeatures; j++) {
-    if (kind === 'minmax') {
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const v = x[i * numFeatures + j]!;
-        if (v < min) min = v;
-        if (v > max) max = v;
+  if (kind === 'minmax') {
+    const min = new Float64Array(f).fill(Infinity);
+    const max = new Float64Array(f).fill(-Infinity);
+    for (let i = 0; i < x.length; i += f) {
+      for (let j = 0; j < f; j++) {
+        const v = x[i + j]!;
+        if (v < min[j]!) min[j] = v;
+        if (v > max[j]!) max[j] = v;
       }
-      offset[j] = min;
-      scale[j] = max > min ? max - min : 1;
-    } else {
-      // Two passes in float64: the mean first, then the (population) variance around it.
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += x[i * numFeatures + j]!;
-      const mean = sum / n;
-      let ss = 0;
-      for (let i = 0; i < n; i++) {
-        const d = x[i * numFeatures + j]! - mean;
-        ss += d * d;
-      }
-      const std = Math.sqrt(ss / n);
-      offset[j] = mean;
-      scale[j] = std > 0 ? std : 1;
     }
+    for (let j = 0; j < f; j++) {
+      offset[j] = min[j]!;
+      scale[j] = max[j]! > min[j]! ? max[j]! - min[j]! : 1;
+    }
+    return { kind, offset, scale };
+  }
+  // Two passes in float64: the mean first, then the (population) variance around it.
+  const sum = new Float64Array(f);
+  for (let i = 0; i < x.length; i += f) for (let j = 0; j < f; j++) sum[j] += x[i + j]!;
+  const mean = Float64Array.from(sum, (s) => s / n);
+  const ss = new Float64Array(f);
+  for (let i = 0; i < x.length; i += f) {
+    for (let j = 0; j < f; j++) {
+      const d = x[i + j]! - mean[j]!;
+      ss[j] += d * d;
+    }
+  }
+  for (let j = 0; j < f; j++) {
+    const std = Math.sqrt(ss[j]! / n);
+    offset[j] = mean[j]!;
+    scale[j] = std > 0 ? std : 1;
   }
   return { kind, offset, scale };
 }

@@ -1,7 +1,7 @@
 /** A fixed-size pool of trial worker threads (piscina), one TensorFlow.js instance per thread. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Dataset } from '../data/dataset';
 import type { BackendName } from '../training/backend';
 import type { TuneConfig } from '../config/types';
@@ -30,19 +30,27 @@ export class TrialPool {
 
   /**
    * With `warm`, every thread starts loading its backend and preparing the config's dataset at
-   * once, before its first task arrives (worker.ts).
+   * once, before its first task arrives (worker.ts); with `warm.datasetFollows`, only its backend:
+   * the dataset is being prepared by the caller and comes with the tasks.
    */
   constructor(
     readonly size: number,
     onError: (e: unknown) => void = () => {},
-    warm?: { backend: BackendName; config: TuneConfig; dataset?: Dataset; datasetId?: string },
+    warm?: { backend: BackendName; config: TuneConfig; dataset?: Dataset; datasetId?: string; datasetFollows?: boolean },
   ) {
     const { filename, execArgv } = workerSetup();
     // The sweep's prepared dataset rides along on shared memory: threads warm up on it, no parse.
     const workerData: WorkerWarmUp | undefined = warm
-      ? { backend: warm.backend, config: portableConfig(warm.config), ...(warm.dataset ? { dataset: warm.dataset, datasetId: warm.datasetId } : {}) }
+      ? {
+          backend: warm.backend,
+          config: portableConfig(warm.config),
+          ...(warm.dataset ? { dataset: warm.dataset, datasetId: warm.datasetId } : {}),
+          ...(warm.datasetFollows ? { datasetFollows: true } : {}),
+        }
       : undefined;
-    this.pool = new Piscina({
+    // Required here, not at the top: a run whose trials are all reused never starts a pool.
+    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    this.pool = new Pool({
       filename,
       ...(execArgv ? { execArgv } : {}),
       ...(workerData ? { workerData } : {}),

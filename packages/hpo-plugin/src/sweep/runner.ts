@@ -543,18 +543,20 @@ class Sweep {
   }
 
   /**
-   * Before the first trial trains: prepares the data (once, here; a data error stops the sweep),
-   * starts the pool and loads what every trial needs in a worker, so an error that would fail them
+   * Before the first trial trains: starts the pool, prepares the data meanwhile (once, here; a data
+   * error stops the sweep) and loads what every trial needs in a worker, so an error that would fail them
    * all (a model module without build()) stops the sweep before any training.
    */
   private probe(): Promise<void> {
     this.probed ??= (async () => {
-      this.dataset = await this.opts.dataset?.();
+      // The threads start first, so that they load TensorFlow.js and its backend while the data is
+      // prepared here; the dataset then comes with the probe and every task.
       this.pool = new TrialPool(
         this.poolSize,
         (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
-        { backend: this.opts.backend, config: this.config, ...(this.dataset ? { dataset: this.dataset, datasetId: this.datasetId } : {}) },
+        { backend: this.opts.backend, config: this.config, datasetFollows: this.opts.dataset !== undefined },
       );
+      this.dataset = await this.opts.dataset?.();
       const r = await this.pool.probe({
         configFile: this.config.file,
         backend: this.opts.backend,

@@ -67,6 +67,11 @@ export interface WorkerWarmUp {
   /** The sweep's prepared dataset (shared memory): the thread prepares nothing itself. */
   dataset?: Dataset;
   datasetId?: string;
+  /**
+   * The sweep's dataset is still being prepared (while this thread loads its backend) and comes
+   * with each task: the thread prepares nothing itself either.
+   */
+  datasetFollows?: boolean;
 }
 
 let backendPromise: Promise<Backend> | undefined;
@@ -109,7 +114,7 @@ if (warm?.backend) {
   backendPromise.then(
     () => {
       // The first task prepares it again and reports the error as that trial's.
-      prepare({ configFile: warm.config.file, dataset: warm.dataset, datasetId: warm.datasetId }).catch(() => {});
+      if (!warm.datasetFollows) prepare({ configFile: warm.config.file, dataset: warm.dataset, datasetId: warm.datasetId }).catch(() => {});
     },
     // The first task awaits the same promise and reports the failure.
     () => {},

@@ -161,17 +161,20 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     checkScheduleFits(model, training);
     const label = (y: Float32Array, n: number): Tensor => labelTensor(tf, y, n, loss.labels, ds.numClasses);
     // With no validation rows (training on train+validation) the val_ metrics are left out.
-    const val = ds.nVal > 0 ? { x: tf.tensor(ds.xVal, [ds.nVal, ...exampleShape(ds)]), y: label(ds.yVal, ds.nVal) } : undefined;
-    if (val) tensors.push(val.x, val.y);
+    const hasVal = ds.nVal > 0;
 
     const dropouts = dropoutLayers(model);
     const fast = opts.fused === false ? undefined : fusedTrainer(tf, model, loss, dropouts, training.batchSize);
     if (fast) disposables.push(fast);
+    // The fused trainer reads the validation rows from the dataset's (shared) arrays: tensors of
+    // them, a copy of the rows in the backend's memory, only for tfjs's own evaluation.
+    const val = hasVal && !fast ? { x: tf.tensor(ds.xVal, [ds.nVal, ...exampleShape(ds)]), y: label(ds.yVal, ds.nVal) } : undefined;
+    if (val) tensors.push(val.x, val.y);
     const stepsPerEpoch = Math.ceil(ds.nTrain / training.batchSize);
     const lrControl = training.schedule
-      ? createLrControl(training.schedule, model.optimizer, { clock: { epochs: training.epochs, stepsPerEpoch }, hasValidation: val !== undefined })
+      ? createLrControl(training.schedule, model.optimizer, { clock: { epochs: training.epochs, stepsPerEpoch }, hasValidation: hasVal })
       : undefined;
-    const stopping = training.earlyStopping ? new EarlyStopping(tf, earlyStoppingOptions(training.earlyStopping), val !== undefined) : undefined;
+    const stopping = training.earlyStopping ? new EarlyStopping(tf, earlyStoppingOptions(training.earlyStopping), hasVal) : undefined;
     if (stopping) disposables.push(stopping);
     const fit = opts.resumeFrom || opts.checkpoint
       ? checkpointFit({ seed, params: opts.params, backend: tf.getBackend(), modelSpec: opts.modelSpec, training, dataset: ds })
@@ -199,7 +202,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     let badBatchLoss: number | undefined;
     /** The bookkeeping after an epoch's metrics are in: checks, schedule, early stopping, onEpoch. */
     const endEpoch = (log: EpochLog): 'stop' | undefined => {
-      for (const key of val ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
+      for (const key of hasVal ? (['loss', 'val_loss'] as const) : (['loss'] as const)) {
         if (!Number.isFinite(log[key])) throw new Error(`${key} became ${log[key]} at epoch ${log.epoch}`);
       }
       lrControl?.afterEpoch(log.epoch, log);
@@ -230,7 +233,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         throwIfAborted(opts.signal);
         if (sums.diverged !== undefined) throw new Error(`loss became ${sums.diverged} at epoch ${epoch}`);
         const log: EpochLog = { epoch, ...sumsLog(sums, ds.task, ''), val_loss: NaN, lr: learningRateOf(model.optimizer), durationMs: 0 };
-        if (val) Object.assign(log, sumsLog(fast.evaluate(ds.xVal, ds.yVal), ds.task, 'val_'));
+        if (hasVal) Object.assign(log, sumsLog(fast.evaluate(ds.xVal, ds.yVal), ds.task, 'val_'));
         fast.writeWeights();
         log.durationMs = performance.now() - started;
         const r = endEpoch(log);
