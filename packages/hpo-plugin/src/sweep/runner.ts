@@ -553,7 +553,9 @@ class Sweep {
       // prepared here; the dataset then comes with the probe and every task.
       this.pool = new TrialPool(
         this.poolSize,
-        (e) => this.warn(`a trial worker thread failed (${describeError(e)}); its trial is recorded failed and a new thread takes its place`, 'worker-error'),
+        // piscina reports here only a thread that failed with no task running: one that fails
+        // during a trial rejects that trial's task instead, which records the trial failed.
+        (e) => this.warn(`a trial worker thread failed between trials (${describeError(e)}); a new thread takes its place`, 'worker-error'),
         { backend: this.opts.backend, config: this.config, datasetFollows: this.opts.dataset !== undefined },
       );
       this.dataset = await this.opts.dataset?.();
