@@ -214,6 +214,19 @@ export function canvasScale(layer: MarkLayer, cssWidth: number): { ratio: number
   return { ratio, w: Math.max(1, Math.round(layer.width * ratio)), h: Math.max(1, Math.round(layer.height * ratio)) };
 }
 
+/** The canvas sized for the layer at this CSS width (resized only when that changes), cleared. */
+function clearedCanvas(canvas: HTMLCanvasElement, layer: MarkLayer, cssWidth: number): { ratio: number; w: number; h: number; ctx: CanvasRenderingContext2D } {
+  const { ratio, w, h } = canvasScale(layer, cssWidth);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ratio, w, h, ctx };
+}
+
 /**
  * Draws the layer on a canvas sized to the chart (`cssWidth`: the chart's displayed width, read
  * once for all charts so that drawing never forces a layout); `dim` marks are drawn faintly.
@@ -225,14 +238,7 @@ export function canvasScale(layer: MarkLayer, cssWidth: number): { ratio: number
  * the canvas API, above the bitmap.
  */
 export function drawLayer(canvas: HTMLCanvasElement, layer: MarkLayer, dim: Uint8Array | undefined, cssWidth: number): void {
-  const { ratio, w, h } = canvasScale(layer, cssWidth);
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ratio, w, h, ctx } = clearedCanvas(canvas, layer, cssWidth);
   let bitmap: Bitmap | undefined;
   const api: number[] = [];
   // Sprites by style and quarter-pixel offset (a chart's marks of one style share their size).
@@ -314,14 +320,7 @@ function compositeRects(bitmap: Bitmap, layer: MarkLayer, groups: Map<number, nu
 
 /** Draws trial `hi`'s marks emphasised (the hover layer), or clears it (hi < 0). */
 export function drawHighlight(canvas: HTMLCanvasElement, layer: MarkLayer, hi: number, cssWidth: number): void {
-  const { ratio, w, h } = canvasScale(layer, cssWidth);
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ratio, ctx } = clearedCanvas(canvas, layer, cssWidth);
   if (hi < 0) return;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.lineJoin = 'round';
