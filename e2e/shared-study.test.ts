@@ -293,28 +293,42 @@ describe('pruning across two processes of one shared study, through nx', () => {
       };
       const tells = `SELECT count(*) AS n FROM nx_hpo_journal WHERE op->>'op' = 'tell'`;
 
+      const hold = async () => {
+        await gate.query('BEGIN');
+        await gate.query('LOCK TABLE nx_hpo_journal IN ACCESS EXCLUSIVE MODE');
+      };
+      // Both processes wait for the lock (each makes one journal call at a time), or one has ended.
+      const bothWaiting = async () => {
+        const waiting = await count(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'hpo_prune' AND wait_event_type = 'Lock'`);
+        return (waiting ?? 0) >= 2 || started.some((r) => r.finished()) ? true : undefined;
+      };
+
       const runA = startTune(a, env);
       started.push(runA);
       await poll('A to finish its head start', async () => ((await count(tells)) ?? 0) >= HEAD_START || undefined);
-      await gate.query('BEGIN');
-      await gate.query('LOCK TABLE nx_hpo_journal IN ACCESS EXCLUSIVE MODE');
+      await hold();
       // (Asked on the gate's own session: any other waits for the lock like the processes do.)
       const toldAtGate = Number((await gate.query<{ n: string }>(tells)).rows[0]?.n);
       assert.ok(toldAtGate <= N - 4, `A ran ahead of the gate: ${toldAtGate} of ${N} trials told`);
       const runB = startTune(b, env);
       started.push(runB);
-      // B has joined (its owner line comes just before its first journal read) and waits on the
-      // gate, as does A: two sessions wait for a lock (each process makes one journal call at a time).
-      await poll('B to join and wait', async () => {
-        const waiting = await count(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'hpo_prune' AND wait_event_type = 'Lock'`);
-        return runB.owner() !== undefined && (waiting ?? 0) >= 2 ? true : undefined;
+      // B has joined (its owner line comes just before its first journal read) and waits, as A does.
+      await poll('B to join and wait', async () => (runB.owner() !== undefined ? bothWaiting() : undefined));
+      await gate.query('COMMIT');
+      // B claims a trial at once, then starts its worker threads, while A's are warm: hold both again
+      // until B's first trial reports, so that from there on they claim and train side by side.
+      const ownerB = await poll('B to claim a trial', async () => {
+        const owner = runB.owner() as string;
+        const held = (await watch.query<{ n: string }>('SELECT count(*) AS n FROM nx_hpo_leases WHERE owner = $1', [owner])).rows[0]?.n;
+        return Number(held) > 0 ? owner : undefined;
       });
+      await hold();
+      await poll('B to warm up and wait', bothWaiting);
       await gate.query('COMMIT');
       const [ra, rb] = await Promise.all([runA.done, runB.done]);
       assert.equal(ra.code, 0, ra.output);
       assert.equal(rb.code, 0, rb.output);
       const ownerA = runA.owner() as string;
-      const ownerB = runB.owner() as string;
       assert.ok(ownerA && ownerB && ownerA !== ownerB, `owners: ${ownerA} ${ownerB}`);
 
       // (1) The global budget: N trials asked and told once, no retry, and both workspaces hold the same study.
