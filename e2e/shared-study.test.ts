@@ -250,7 +250,7 @@ describe('one tpe study shared by three workspaces through PostgreSQL', () => {
  * which had no reports of its own to be judged against. So the decision was made on A's reports.
  */
 describe('pruning across two processes of one shared study, through nx', () => {
-  test("a trial pruned in one process on the other process's reports; the budget holds and each trial trains once", { timeout: 300_000 }, async (t) => {
+  test("a trial pruned in one process on the other process's reports; the budget holds and each trial trains once", { timeout: 300_000 }, async (ctx) => {
     const N = 16;
     const HEAD_START = 4;
     const a = new TempWorkspace('nx-hpo-shared-prune');
@@ -363,6 +363,7 @@ describe('pruning across two processes of one shared study, through nx', () => {
       const pruned = study.filter((t) => t.state === 'pruned').map((t) => t.id as number);
       assert.ok(pruned.length >= N / 2, `pruned: ${pruned}`);
       assert.ok(trainedB.some((id) => pruned.includes(id)), `B trained ${trainedB}, pruned: ${pruned}`);
+      for (const r of [ra, rb]) assert.match(r.output, new RegExp(`\\(${N - pruned.length} complete, ${pruned.length} pruned, 0 failed`));
 
       // (3) A decision in B made on A's reports: B stopped trial t at step s although no trial of B's
       // own had reported a better value at s before t did, while one of A's had.
@@ -378,10 +379,10 @@ describe('pruning across two processes of one shared study, through nx', () => {
         });
       const decisive = crossProcess.filter((c) => !c.ownBetter && c.otherBetter.length > 0);
       assert.ok(decisive.length > 0, `no trial pruned in B on A's reports alone: ${JSON.stringify(crossProcess)}`);
-      // Every one of them was stopped early, at the rung, not at its last epoch.
+      // Each was stopped early: at the rung, epoch 1 of 4.
       assert.ok(decisive.every((c) => c.step === 1), JSON.stringify(decisive));
-      t.diagnostic(`${toldAtGate} told before B joined; trained by A: ${trainedA}; by B: ${trainedB}; pruned: ${pruned.length}/${N}`);
-      t.diagnostic(`pruned in B on A's reports: ${decisive.map((c) => `trial ${c.id} at epoch ${c.step} (${c.own} own reports before it, none better; better from A: trials ${c.otherBetter})`).join('; ')}`);
+      ctx.diagnostic(`${toldAtGate} told before B joined; trained by A: ${trainedA}; by B: ${trainedB}; pruned: ${pruned.length}/${N}`);
+      ctx.diagnostic(`pruned in B on A's reports: ${decisive.map((c) => `trial ${c.id} at epoch ${c.step} (${c.own} own reports before it, none better; better from A: trials ${c.otherBetter})`).join('; ')}`);
     } finally {
       for (const run of started) if (!run.finished()) run.kill();
       await gate.query('ROLLBACK').catch(() => undefined);
