@@ -8,9 +8,10 @@ import type { TuneConfig } from '../config/types';
 import type { PortableConfig, TrialTask, TrialTaskResult, WorkerWarmUp } from './worker';
 
 /**
- * The compiled worker. Nx loads a workspace-local plugin from its TypeScript sources through its
- * own transpiler, which worker threads do not inherit, so from sources prefer the package's build;
- * without one, run the .ts worker through tsx.
+ * The compiled worker. Code running from TypeScript sources (tests and scripts through tsx, or Nx
+ * transpiling a workspace-local plugin whose exports do not name its build) has a transpiler that
+ * worker threads do not inherit, so from sources prefer the package's build; without one, run the
+ * .ts worker through tsx.
  */
 function workerSetup(): { filename: string; execArgv?: string[] } {
   if (__filename.endsWith('.js')) return { filename: join(__dirname, 'worker.js') };
