@@ -26,6 +26,8 @@ import type { Params, Space, Trial } from '../src/types';
 import { space as anySpace } from './arbitraries';
 
 const BOX: Space = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 }, z: { type: 'float', low: -5, high: 5 } };
+/** Nine parameters: a design of 6 trials (one more than half the parameters). */
+const BOX9: Space = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`x${i}`, { type: 'float', low: -5, high: 5 }])) as Space;
 const bowl = (p: Params): number => ((p.x as number) - 1) ** 2 + ((p.y as number) + 2) ** 2 + (p.z as number) ** 2;
 const COSTS = { searchShare: 0.05, minAskMs: 50 };
 /**
@@ -65,10 +67,11 @@ describe('auto: the plan from space, budget and parallelism', () => {
   });
 
   test('continuous low dimensions: GP design, then GP and qlearning; TPE for mostly categorical or high-dimensional spaces', () => {
-    const plan = planPortfolio(BOX, 50, 1);
+    const plan = planPortfolio(BOX9, 50, 1);
     assert.deepEqual(plan.members, ['bayesian', 'qlearning']);
     assert.equal(plan.opener, 'bayesian');
     assert.equal(plan.design, 6);
+    assert.equal(planPortfolio(BOX, 50, 1).design, 3);
     const cats: Space = { a: { type: 'categorical', choices: [1, 2, 3] }, b: { type: 'categorical', choices: ['u', 'v'] }, x: { type: 'float', low: 0, high: 1 } };
     assert.deepEqual(planPortfolio(cats, 50, 1).members, ['bayesian', 'qlearning', 'tpe']);
     const wide: Space = {};
@@ -102,7 +105,7 @@ describe('auto: measured costs (switch points)', () => {
   });
 
   test('decide: design, then the bandit, then tpe in the GP’s place once GP asks cost too much', () => {
-    const plan: Plan = planPortfolio(BOX, 100, 1);
+    const plan: Plan = planPortfolio(BOX9, 100, 1);
     const rng = () => new Rng(3);
     const design = Array.from({ length: 5 }, (_, i) => trial(i, 'bayesian', 10 - i, { askMs: 1 }));
     assert.deepEqual(decide(plan, design, 'minimize', 1, COSTS, rng()), { member: 'bayesian', why: 'design' });
@@ -152,7 +155,7 @@ describe('auto: the GP’s veto (switch points)', () => {
   });
 
   test('the gate opens at twice the design and stays open while the GP is a member and affordable', () => {
-    const plan = planPortfolio(BOX, 100, 1);
+    const plan = planPortfolio(BOX9, 100, 1);
     const cheap = Array.from({ length: 12 }, (_, i) => trial(i, 'bayesian', 10 - i, { askMs: 5 }));
     assert.equal(gateOpen(plan, cheap, 1, COSTS), true);
     // Not before twice the design's trials (6 here): a model of a few points judges poorly.

@@ -96,8 +96,8 @@ function perturb(enc: GpEncoding, anchor: Float64Array, rng: Rng): Float64Array 
   return enc.project(x);
 }
 
-/** One discrete pattern-search sweep; returns the (possibly improved) point and value. */
-function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint): ScoredPoint {
+/** One discrete pattern-search sweep (ordinal steps stay in the trust region, if any); returns the (possibly improved) point and value. */
+function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, box?: AcquisitionSearchOptions['box']): ScoredPoint {
   let { x, value } = start;
   for (const b of enc.blocks) {
     if (b.kind === 'continuous') continue;
@@ -119,6 +119,7 @@ function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint): S
           if (j < 0 || j >= b.count) continue;
           const c = Float64Array.from(base);
           c[b.dim] = enc.ordinalPosition(b, j);
+          if (box && (c[b.dim]! < box.lower[b.dim]! || c[b.dim]! > box.upper[b.dim]!)) continue;
           tryPoint(c);
         }
       }
@@ -222,7 +223,7 @@ export function maximizeAcquisition(
     let current = continuousPhase(enc, acq, start, iterations, box);
     // A discrete move changes the landscape of the continuous coordinates: climb again after one.
     for (let round = 1; round < rounds; round++) {
-      const swept = discreteSweep(enc, acq, current);
+      const swept = discreteSweep(enc, acq, current, box);
       if (!(swept.value > current.value + 1e-9 * Math.max(1, Math.abs(current.value)))) break;
       current = continuousPhase(enc, acq, swept, iterations, box);
     }
