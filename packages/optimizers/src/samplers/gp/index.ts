@@ -77,7 +77,7 @@ import {
   type ScoredPoint,
 } from './acquisition';
 import { GpEncoding } from './encode';
-import { defaultPrior, fitHyperparameters, GpPosterior, type GpData, type GpPrior } from './gp';
+import { defaultPrior, fitHyperparameters, GpPosterior, type GpData } from './gp';
 import { AUTO_SHIFTS, LOG_SHIFT, OUTPUT_WARPINGS, shiftedLog, warpOutputs, type OutputWarping, type WarpedOutputs } from './outputs';
 
 export interface GpOptions {
@@ -96,7 +96,16 @@ export interface GpOptions {
   localSearches?: number;
   /** Side of the trust region in the unit cube (default 0.4); 0 searches the whole space at every ask. */
   trustRegion?: number;
+  /**
+   * The kernel: 'product' (default; the Matérn-5/2 of all parameters at once), 'additive' (a sum of
+   * one-parameter Matérn kernels: for objectives that are sums of per-parameter effects) or 'auto'
+   * (whichever the data's marginal likelihood prefers at each refit; twice the fitting cost).
+   */
+  kernel?: KernelChoice;
 }
+
+export type KernelChoice = 'product' | 'additive' | 'auto';
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['product', 'additive', 'auto'];
 
 interface ResolvedGpOptions {
   initialTrials: number | undefined;
@@ -104,6 +113,7 @@ interface ResolvedGpOptions {
   refitAllUpTo: number;
   search: AcquisitionSearchOptions;
   trustRegion: number;
+  kernel: KernelChoice;
 }
 
 function checkInteger(options: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
@@ -117,7 +127,7 @@ function checkInteger(options: Record<string, unknown>, key: string, min: number
 
 function resolveOptions(raw: GpOptions | SamplerOptions): ResolvedGpOptions {
   const options = raw as Record<string, unknown>;
-  const known = ['initialTrials', 'outputWarping', 'refitAllUpTo', 'candidates', 'localSearches', 'trustRegion'];
+  const known = ['initialTrials', 'outputWarping', 'refitAllUpTo', 'candidates', 'localSearches', 'trustRegion', 'kernel'];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new AlgorithmError(`unknown option '${key}' for algorithm 'bayesian'; known options: ${known.join(', ')}`, ['options', key]);
@@ -134,6 +144,10 @@ function resolveOptions(raw: GpOptions | SamplerOptions): ResolvedGpOptions {
   if (typeof trustRegion !== 'number' || !(trustRegion >= 0 && trustRegion <= 2)) {
     throw new AlgorithmError(`option 'trustRegion' of algorithm 'bayesian' must be a number in 0..2 (got ${JSON.stringify(trustRegion)})`, ['options', 'trustRegion']);
   }
+  const kernel = options.kernel ?? 'product';
+  if (!KERNEL_CHOICES.includes(kernel as KernelChoice)) {
+    throw new AlgorithmError(`option 'kernel' of algorithm 'bayesian' must be one of ${KERNEL_CHOICES.join(' | ')} (got ${JSON.stringify(kernel)})`, ['options', 'kernel']);
+  }
   if (candidates !== undefined) search.randomCandidates = candidates;
   if (localSearches !== undefined) search.localSearches = localSearches;
   return {
@@ -142,6 +156,7 @@ function resolveOptions(raw: GpOptions | SamplerOptions): ResolvedGpOptions {
     refitAllUpTo: checkInteger(options, 'refitAllUpTo', 0, 100000) ?? 40,
     search,
     trustRegion,
+    kernel: kernel as KernelChoice,
   };
 }
 
@@ -241,6 +256,7 @@ function warpChoices(warping: OutputWarping): WarpChoice[] {
 interface ModelFit {
   theta: Float64Array;
   warp: WarpChoice;
+  additive: boolean;
   /** False when no hyperparameters gave a finite likelihood (the kernel matrix never factorised). */
   usable: boolean;
 }
@@ -373,9 +389,9 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
   const targets = (losses: readonly number[], choice: WarpChoice): WarpedOutputs =>
     choice === 'rank' ? warpOutputs(losses, 'rank') : shiftedLog(losses, choice);
 
-  const fit = (obs: Observations, prefix: number, enc: GpEncoding, prior: GpPrior): ModelFit => {
+  const fit = (obs: Observations, prefix: number, enc: GpEncoding): ModelFit => {
     const warping: OutputWarping = obs.ordinal ? 'rank' : options.outputWarping;
-    const key = `${warping}|${prefix}|${obs.ids.slice(0, prefix).join(',')}|${obs.losses.slice(0, prefix).join(',')}|${obs.x
+    const key = `${options.kernel}|${warping}|${prefix}|${obs.ids.slice(0, prefix).join(',')}|${obs.losses.slice(0, prefix).join(',')}|${obs.x
       .slice(0, prefix)
       .map((r) => Array.from(r).join(' '))
       .join(',')}`;
@@ -385,18 +401,21 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
     const rows = obs.x.slice(0, prefix);
     let best: ModelFit | undefined;
     let bestScore = -Infinity;
-    let previous: Float64Array | undefined;
-    for (const choice of warpChoices(warping)) {
-      const warped = targets(losses, choice);
-      // Neighbouring warpings have similar optima: continuing from the last one costs a fraction of
-      // a fresh multi-start fit, and keeps the result a function of the data alone.
-      const r = fitHyperparameters(toData(rows, warped.y, enc.dims), prior, previous ? { starts: [previous] } : {});
-      if (Number.isFinite(r.value)) previous = r.theta;
-      // Log evidence of the warped GP for the original losses (priors included, constants shared).
-      const score = -r.value + warped.logJacobian;
-      if (best === undefined || score > bestScore) {
-        best = { theta: r.theta, warp: choice, usable: Number.isFinite(score) };
-        bestScore = score;
+    for (const additive of options.kernel === 'auto' ? [false, true] : [options.kernel === 'additive']) {
+      const prior = defaultPrior(enc.dims, { additive });
+      let previous: Float64Array | undefined;
+      for (const choice of warpChoices(warping)) {
+        const warped = targets(losses, choice);
+        // Neighbouring warpings have similar optima: continuing from the last one costs a fraction of
+        // a fresh multi-start fit, and keeps the result a function of the data alone.
+        const r = fitHyperparameters(toData(rows, warped.y, enc.dims), prior, previous ? { starts: [previous] } : {});
+        if (Number.isFinite(r.value)) previous = r.theta;
+        // Log evidence of the warped GP for the original losses (priors included, constants shared).
+        const score = -r.value + warped.logJacobian;
+        if (best === undefined || score > bestScore) {
+          best = { theta: r.theta, warp: choice, additive, usable: Number.isFinite(score) };
+          bestScore = score;
+        }
       }
     }
     const result = best as ModelFit;
@@ -416,11 +435,10 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
     const initial = options.initialTrials ?? defaultInitialTrials(ctx.space);
     if (obs.x.length < Math.max(2, initial)) return { params: designPoint(ctx, enc, obs) };
 
-    const prior = defaultPrior(enc.dims);
-    const { theta, warp, usable } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc, prior);
+    const { theta, warp, additive, usable } = fit(obs, hyperparameterPrefix(obs.x.length, options.refitAllUpTo), enc);
     if (!usable) return { params: randomPoint(ctx, obs) };
     const y = targets(obs.losses, warp).y;
-    let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta);
+    let model = GpPosterior.create(toData(obs.x, y, enc.dims), theta, additive);
     if (!model) return { params: randomPoint(ctx, obs) };
 
     let best = Infinity;
@@ -431,7 +449,7 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
       const fantasies = obs.pending.map((p) => model!.predict(p).mean);
       for (const f of fantasies) best = Math.min(best, f);
       const yAll = Float64Array.from([...y, ...fantasies]);
-      const augmented = GpPosterior.create(toData([...obs.x, ...obs.pending], yAll, enc.dims), theta);
+      const augmented = GpPosterior.create(toData([...obs.x, ...obs.pending], yAll, enc.dims), theta, additive);
       if (augmented) model = augmented;
     }
 
