@@ -103,6 +103,8 @@ test('trustRegion: 0 turns the box off, other values are checked', () => {
   assert.throws(() => createSampler('bayesian', { trustRegion: -0.1 }), AlgorithmError);
   assert.throws(() => createSampler('bayesian', { trustRegion: 'wide' }), AlgorithmError);
   assert.throws(() => createSampler('bayesian', { trustRegion: 3 }), AlgorithmError);
+  assert.throws(() => createSampler('bayesian', { kernel: 'rbf' }), /'kernel' of algorithm 'bayesian' must be one of product \| additive \| auto/);
+  for (const kernel of ['product', 'additive', 'auto']) assert.equal(createSampler('bayesian', { kernel }).name, 'bayesian');
   // Both settings search and converge on a smooth bowl; they propose different points.
   const space: Space = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 } };
   const loss = (p: Params): number => ((p.x as number) - 1.3) ** 2 + ((p.y as number) + 0.7) ** 2;
