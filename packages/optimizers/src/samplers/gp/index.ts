@@ -8,7 +8,8 @@
  *    below;
  * 2. until `initialTrials` of them exist, proposes the next point of a digitally shifted Sobol
  *    sequence over the parameters (a space-filling start);
- * 3. otherwise fits a Matérn-5/2 ARD GP (gp.ts: MAP hyperparameters), adds the running trials as
+ * 3. otherwise fits a Matérn-5/2 ARD GP (gp.ts: MAP hyperparameters; with `kernel`, the additive
+ *    form of kernel.ts instead, or whichever of the two the marginal likelihood prefers), adds the running trials as
  *    "kriging believer" observations at the model's own mean (so parallel asks spread out instead
  *    of piling onto one optimum) and maximises log expected improvement (acquisition.ts) inside a
  *    trust region around the best trial (see "Trust region" below);
@@ -99,7 +100,8 @@ export interface GpOptions {
   /**
    * The kernel: 'product' (default; the Matérn-5/2 of all parameters at once), 'additive' (a sum of
    * one-parameter Matérn kernels: for objectives that are sums of per-parameter effects) or 'auto'
-   * (whichever the data's marginal likelihood prefers at each refit; twice the fitting cost).
+   * (whichever the data's marginal likelihood prefers at each refit, at the output warping the product
+   * kernel chose: one hyperparameter fit more per refit).
    */
   kernel?: KernelChoice;
 }
@@ -399,10 +401,12 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
     if (cached) return cached;
     const losses = obs.losses.slice(0, prefix);
     const rows = obs.x.slice(0, prefix);
-    // The output warping is chosen with the kernel asked for (the product one under 'auto'); with
-    // 'auto' the additive kernel is then fitted at that warping only and kept if its evidence is
-    // higher: one fit more instead of a second sweep over the warpings, which would double the
-    // cost of an ask (and put auto's GP asks near its cost allowance at 40–50 trials).
+    // The output warping is chosen with the kernel asked for (the product one under 'auto'). With
+    // 'auto' the additive kernel is then fitted once more, on the standardised losses when that
+    // warping is among the choices, and kept if its evidence is higher. Why there: a log warping
+    // turns a sum of per-parameter effects into something that is no longer a sum, so the additive
+    // model only fits such an objective on an affine scale; and one fit more, rather than a second
+    // sweep over the warpings, keeps auto's GP asks well inside its cost allowance at 50 trials.
     const data = (choice: WarpChoice): { d: GpData; logJacobian: number } => {
       const warped = targets(losses, choice);
       return { d: toData(rows, warped.y, enc.dims), logJacobian: warped.logJacobian };
@@ -426,10 +430,11 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
       }
     }
     if (options.kernel === 'auto' && best !== undefined) {
-      const { d, logJacobian } = data(best.warp);
+      const warp = warpChoices(warping).includes(Infinity) ? Infinity : best.warp;
+      const { d, logJacobian } = data(warp);
       const r = fitHyperparameters(d, defaultPrior(enc.dims, { additive: true }));
       const score = -r.value + logJacobian;
-      if (Number.isFinite(score) && score > bestScore) best = { theta: r.theta, warp: best.warp, additive: true, usable: true };
+      if (Number.isFinite(score) && score > bestScore) best = { theta: r.theta, warp, additive: true, usable: true };
     }
     const result = best as ModelFit;
     fitCache.set(key, result);
