@@ -222,14 +222,22 @@ export function crossCovariance(
   out: Float64Array,
   gradient?: Float64Array,
 ): void {
-  if (params.additive) {
-    additiveCrossCovariance(p, x, n, dims, params, out, gradient);
-    return;
-  }
   const s2 = params.signalVariance;
   const inv = params.inverseSquaredLengthscales;
   for (let i = 0; i < n; i++) {
     const a = i * dims;
+    if (params.additive) {
+      // A sum over dimensions, each with its own distance; the gradient is per term.
+      let sum = 0;
+      for (let d = 0; d < dims; d++) {
+        const diff = p[d]! - x[a + d]!;
+        const rd = Math.sqrt(diff * diff * inv[d]!);
+        sum += matern52(rd);
+        if (gradient) gradient[a + d] = -(s2 / dims) * matern52Slope(rd) * diff * inv[d]!;
+      }
+      out[i] = (s2 / dims) * sum;
+      continue;
+    }
     let r2 = 0;
     for (let d = 0; d < dims; d++) {
       const diff = p[d]! - x[a + d]!;
@@ -244,27 +252,3 @@ export function crossCovariance(
   }
 }
 
-/** crossCovariance for the additive kernel. */
-function additiveCrossCovariance(
-  p: ArrayLike<number>,
-  x: Float64Array,
-  n: number,
-  dims: number,
-  params: KernelParams,
-  out: Float64Array,
-  gradient?: Float64Array,
-): void {
-  const c0 = params.signalVariance / dims;
-  const inv = params.inverseSquaredLengthscales;
-  for (let i = 0; i < n; i++) {
-    const a = i * dims;
-    let sum = 0;
-    for (let d = 0; d < dims; d++) {
-      const diff = p[d]! - x[a + d]!;
-      const rd = Math.sqrt(diff * diff * inv[d]!);
-      sum += matern52(rd);
-      if (gradient) gradient[a + d] = -c0 * matern52Slope(rd) * diff * inv[d]!;
-    }
-    out[i] = c0 * sum;
-  }
-}
