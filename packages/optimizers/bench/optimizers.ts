@@ -21,7 +21,7 @@ import { ALGORITHMS, AlgorithmError, createSampler, createStudy, type SamplerOpt
 import { BENCHMARK_FUNCTIONS, benchmarkFunction, type BenchmarkFunction } from './functions';
 
 /** Optuna 3.1.0, median best-found value after 50 trials over seeds 0–9 (/work/shared/benchmarks.md). */
-const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultivariate: number; cmaes: number }> = {
+export const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultivariate: number; cmaes: number }> = {
   branin: { random: 1.2815, tpe: 0.5792, tpeMultivariate: 0.5352, cmaes: 1.5269 },
   hartmann6: { random: -1.58, tpe: -2.7473, tpeMultivariate: -2.9999, cmaes: -2.4004 },
   rosenbrock4: { random: 2795.7, tpe: 261.0, tpeMultivariate: 220.7, cmaes: 122.56 },
@@ -31,7 +31,7 @@ const OPTUNA_REFERENCE: Record<string, { random: number; tpe: number; tpeMultiva
 };
 
 /** The best of Optuna's model-based samplers (TPE, multivariate TPE, CMA-ES) at 50 trials. */
-function bestOptuna(ref: { tpe: number; tpeMultivariate: number; cmaes: number }): number {
+export function bestOptuna(ref: { tpe: number; tpeMultivariate: number; cmaes: number }): number {
   return Math.min(ref.tpe, ref.tpeMultivariate, ref.cmaes);
 }
 

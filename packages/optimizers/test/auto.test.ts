@@ -26,6 +26,17 @@ import type { Params, Space, Trial } from '../src/types';
 import { space as anySpace } from './arbitraries';
 
 const BOX: Space = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: -5, high: 5 }, z: { type: 'float', low: -5, high: 5 } };
+/** Nine parameters: a design of 6 trials (one more than half the parameters). */
+const BOX9: Space = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`x${i}`, { type: 'float', low: -5, high: 5 }])) as Space;
+/** Mostly categorical: the GP, qlearning and tpe share the asks by bandit. */
+const CATS: Space = {
+  x: { type: 'float', low: -5, high: 5 },
+  shape: { type: 'categorical', choices: ['a', 'b', 'c'] },
+  mode: { type: 'categorical', choices: ['p', 'q'] },
+};
+const catBowl = (p: Params): number => ((p.x as number) - 1) ** 2 + ({ a: 0, b: 1, c: 2 } as Record<string, number>)[p.shape as string]! + (p.mode === 'q' ? 0 : 0.5);
+/** A plan with two members, for the decision's own tests. */
+const TWO: Plan = { members: ['bayesian', 'qlearning'], opener: 'bayesian', design: 6, fallback: 'tpe', reason: 'test' };
 const bowl = (p: Params): number => ((p.x as number) - 1) ** 2 + ((p.y as number) + 2) ** 2 + (p.z as number) ** 2;
 const COSTS = { searchShare: 0.05, minAskMs: 50 };
 /**
@@ -64,13 +75,17 @@ describe('auto: the plan from space, budget and parallelism', () => {
     assert.equal(seen.size, 12);
   });
 
-  test('continuous low dimensions: GP design, then GP and qlearning; TPE for mostly categorical or high-dimensional spaces', () => {
-    const plan = planPortfolio(BOX, 50, 1);
-    assert.deepEqual(plan.members, ['bayesian', 'qlearning']);
+  test('mostly numeric low dimensions: the GP alone; qlearning and TPE for mostly categorical or high-dimensional spaces', () => {
+    const plan = planPortfolio(BOX9, 50, 1);
+    assert.deepEqual(plan.members, ['bayesian']);
     assert.equal(plan.opener, 'bayesian');
     assert.equal(plan.design, 6);
+    assert.equal(planPortfolio(BOX, 50, 1).design, 3);
     const cats: Space = { a: { type: 'categorical', choices: [1, 2, 3] }, b: { type: 'categorical', choices: ['u', 'v'] }, x: { type: 'float', low: 0, high: 1 } };
     assert.deepEqual(planPortfolio(cats, 50, 1).members, ['bayesian', 'qlearning', 'tpe']);
+    assert.deepEqual(planPortfolio(CATS, 50, 1).members, ['bayesian', 'qlearning', 'tpe']);
+    // One categorical parameter of three: still mostly numeric.
+    assert.deepEqual(planPortfolio({ ...BOX, c: { type: 'categorical', choices: [1, 2] } }, 50, 1).members, ['bayesian']);
     const wide: Space = {};
     for (let i = 0; i < 21; i++) wide[`x${i}`] = { type: 'float', low: 0, high: 1 };
     const widePlan = planPortfolio(wide, 50, 1);
@@ -102,7 +117,7 @@ describe('auto: measured costs (switch points)', () => {
   });
 
   test('decide: design, then the bandit, then tpe in the GP’s place once GP asks cost too much', () => {
-    const plan: Plan = planPortfolio(BOX, 100, 1);
+    const plan = TWO;
     const rng = () => new Rng(3);
     const design = Array.from({ length: 5 }, (_, i) => trial(i, 'bayesian', 10 - i, { askMs: 1 }));
     assert.deepEqual(decide(plan, design, 'minimize', 1, COSTS, rng()), { member: 'bayesian', why: 'design' });
@@ -152,7 +167,7 @@ describe('auto: the GP’s veto (switch points)', () => {
   });
 
   test('the gate opens at twice the design and stays open while the GP is a member and affordable', () => {
-    const plan = planPortfolio(BOX, 100, 1);
+    const plan = TWO;
     const cheap = Array.from({ length: 12 }, (_, i) => trial(i, 'bayesian', 10 - i, { askMs: 5 }));
     assert.equal(gateOpen(plan, cheap, 1, COSTS), true);
     // Not before twice the design's trials (6 here): a model of a few points judges poorly.
@@ -207,9 +222,9 @@ describe('auto: the GP’s veto (switch points)', () => {
 
   test('in a study the GP replaces some of qlearning’s bandit picks, and a replay of an older journal follows its proposer', () => {
     const seed = 6;
-    const study = createStudy({ space: BOX, algorithm: 'auto', seed, budget: 40 });
-    run(study, 40, bowl, FIXED_COST);
-    const plan = planPortfolio(BOX, 40, 1);
+    const study = createStudy({ space: CATS, algorithm: 'auto', seed, budget: 40 });
+    run(study, 40, catBowl, FIXED_COST);
+    const plan = planPortfolio(CATS, 40, 1);
     let picked = 0;
     let replaced = 0;
     for (const t of study.trials) {
@@ -222,12 +237,12 @@ describe('auto: the GP’s veto (switch points)', () => {
     }
     assert.ok(picked > 0 && replaced > 0 && replaced < picked, `qlearning picked ${picked}, replaced ${replaced}`);
     // A journal from another version of auto named another proposer: the replay asks that member.
-    const replay = createStudy({ space: BOX, algorithm: 'auto', seed, budget: 40 });
+    const replay = createStudy({ space: CATS, algorithm: 'auto', seed, budget: 40 });
     for (const t of study.trials.slice(0, 16)) {
       const asked = replay.ask({ sampler: t.id === 15 ? (t.sampler === 'qlearning' ? 'bayesian' : 'qlearning') : (t.sampler as string), askMs: 3 });
       if (t.id !== 15) assert.deepEqual(asked.params, t.params);
       else assert.notEqual(asked.sampler, t.sampler);
-      replay.tell(asked.id, bowl(asked.params));
+      replay.tell(asked.id, catBowl(asked.params));
     }
   });
 });
@@ -265,9 +280,9 @@ describe('auto: the bandit', () => {
 
 describe('auto: determinism, resume and replay', () => {
   test('the same seed gives the same proposals and proposers; another seed does not', () => {
-    const a = run(createStudy({ space: BOX, algorithm: 'auto', seed: 7, budget: 30 }), 30, bowl, FIXED_COST);
-    const b = run(createStudy({ space: BOX, algorithm: 'auto', seed: 7, budget: 30 }), 30, bowl, FIXED_COST);
-    const c = run(createStudy({ space: BOX, algorithm: 'auto', seed: 8, budget: 30 }), 30, bowl, FIXED_COST);
+    const a = run(createStudy({ space: CATS, algorithm: 'auto', seed: 7, budget: 30 }), 30, catBowl, FIXED_COST);
+    const b = run(createStudy({ space: CATS, algorithm: 'auto', seed: 7, budget: 30 }), 30, catBowl, FIXED_COST);
+    const c = run(createStudy({ space: CATS, algorithm: 'auto', seed: 8, budget: 30 }), 30, catBowl, FIXED_COST);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     const proposers = new Set(a.map(([, s]) => s));

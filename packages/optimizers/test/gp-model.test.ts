@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { defaultPrior, fitHyperparameters, GpPosterior, negLogPosterior, type GpData } from '../src/samplers/gp/gp';
+import { defaultPrior, fitHyperparameters, GpPosterior, negLogPosterior, type GpData, type GpPrior } from '../src/samplers/gp/gp';
 import { logExpectedImprovement } from '../src/samplers/gp/acquisition';
 import { shiftedLog, warpOutputs } from '../src/samplers/gp/outputs';
 import { Rng } from '../src/rng';
@@ -15,13 +15,11 @@ function dataset(seed: number, n: number, dims: number, f: (x: Float64Array) => 
 
 const smooth = (p: Float64Array): number => Math.sin(4 * p[0]!) + (p[1] ?? 0) ** 2 - 0.5;
 
-test('−log posterior gradient agrees with central finite differences', () => {
-  const data = dataset(1, 12, 2, smooth);
-  const prior = defaultPrior(2);
-  const theta = Float64Array.from([Math.log(0.4), Math.log(0.9), Math.log(1.3), Math.log(0.05)]);
-  const grad = new Float64Array(4);
+/** The analytic gradient of −log posterior at θ against central finite differences. */
+function assertLikelihoodGradient(data: GpData, prior: GpPrior, theta: Float64Array): void {
+  const grad = new Float64Array(theta.length);
   negLogPosterior(theta, data, prior, grad);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < theta.length; i++) {
     const e = 1e-5;
     const up = Float64Array.from(theta);
     const down = Float64Array.from(theta);
@@ -30,6 +28,10 @@ test('−log posterior gradient agrees with central finite differences', () => {
     const numeric = (negLogPosterior(up, data, prior) - negLogPosterior(down, data, prior)) / (2 * e);
     assert.ok(Math.abs(numeric - grad[i]!) < 1e-5 * Math.max(1, Math.abs(numeric)), `θ${i}: ${numeric} vs ${grad[i]}`);
   }
+}
+
+test('−log posterior gradient agrees with central finite differences', () => {
+  assertLikelihoodGradient(dataset(1, 12, 2, smooth), defaultPrior(2), Float64Array.from([Math.log(0.4), Math.log(0.9), Math.log(1.3), Math.log(0.05)]));
 });
 
 test('the posterior interpolates noise-free data and reverts to the prior far away', () => {
@@ -145,4 +147,36 @@ test('output warpings are monotone, standardised, and the identity Jacobian is �
   // Heavy-tailed losses: the log warping tames the outlier.
   const heavy = [1, 2, 3, 5, 8, 1e6];
   assert.ok(shiftedLog(heavy, 0.01).y[5]! < shiftedLog(heavy, Infinity).y[5]!);
+});
+
+test('the additive kernel: −log posterior and posterior gradients agree with finite differences', () => {
+  const data = dataset(5, 14, 3, (p) => Math.sin(5 * p[0]!) + p[1]! ** 2 - p[2]!);
+  const prior = defaultPrior(3, { additive: true });
+  assert.equal(prior.additive, true);
+  const theta = Float64Array.from([Math.log(0.3), Math.log(0.6), Math.log(1.4), Math.log(1.2), Math.log(0.01)]);
+  assertLikelihoodGradient(data, prior, theta);
+  const gp = GpPosterior.create(data, theta, true)!;
+  const p = Float64Array.from([0.2, 0.7, 0.4]);
+  const mg = new Float64Array(3);
+  const vg = new Float64Array(3);
+  gp.predict(p, mg, vg);
+  for (let d = 0; d < 3; d++) {
+    const up = Float64Array.from(p);
+    const down = Float64Array.from(p);
+    up[d]! += 1e-6;
+    down[d]! -= 1e-6;
+    const dm = (gp.predict(up).mean - gp.predict(down).mean) / 2e-6;
+    const dv = (gp.predict(up).variance - gp.predict(down).variance) / 2e-6;
+    assert.ok(Math.abs(dm - mg[d]!) < 1e-5 * Math.max(1, Math.abs(dm)), `mean ∂${d}: ${dm} vs ${mg[d]}`);
+    assert.ok(Math.abs(dv - vg[d]!) < 1e-5 * Math.max(1, Math.abs(dv)), `variance ∂${d}: ${dv} vs ${vg[d]}`);
+  }
+});
+
+test('the marginal likelihood prefers the additive kernel for a sum of one-parameter effects, the product one for an interaction', () => {
+  const evidence = (data: GpData, additive: boolean): number => -fitHyperparameters(data, defaultPrior(data.dims, { additive })).value;
+  // 30 points in 6 dimensions: enough to tell the two apart, too few to cover the cube.
+  const sum = dataset(6, 30, 6, (p) => p.reduce((s, v, d) => s + Math.sin(3 * v + d), 0));
+  assert.ok(evidence(sum, true) > evidence(sum, false) + 2, `sum: additive ${evidence(sum, true)} vs product ${evidence(sum, false)}`);
+  const interaction = dataset(7, 30, 6, (p) => Math.sin(6 * (p[0]! - 0.5) * (p[1]! - 0.5) * 4) + (p[0]! - p[1]!) ** 2 * 3);
+  assert.ok(evidence(interaction, false) > evidence(interaction, true) + 2, `interaction: product ${evidence(interaction, false)} vs additive ${evidence(interaction, true)}`);
 });

@@ -4,7 +4,7 @@
 /* eslint-disable */
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"nx-hpo tune.yaml","description":"A hyperparameter search: the data, a model and training template whose scalars may be ${param} placeholders, the search space, the objective and the search algorithm. Add `# yaml-language-server: $schema=<path to this file>` at the top of tune.yaml for completion in editors.","$comment":"The single source of truth for the structure of tune.yaml; the loader (src/config) validates with ajv (draft-07, allErrors, useDefaults) and adds what a schema cannot say: ${} references, file existence, metric vs task, grid discreteness, and range checks of the space (@nx-hpo/optimizers validateSpace). Every section is closed (additionalProperties: false) so typos are reported. To extend, add a property to the section: store, search.retryFailed, search.pruner, training.schedule and training.earlyStopping are in; a new optimizer goes in definitions/optimizerName plus one if/then entry of definitions/optimizerOptions listing its options, a new schedule likewise in scheduleName and scheduleOptions. Defaults that depend on the optimizer or schedule name are written in the descriptions and applied by the training layer, not as `default` keywords (which would add keys another name rejects). Cross-field rules a schema cannot say (warm-up shorter than training, no schedule with the -hd optimizers, metrics that fit the task) are checked by the loader (src/config/training-check.ts). Typed scalars under model and training also accept a whole-string placeholder (anyOf with definitions/placeholder) so editors do not flag `units: ${units}`; the loader checks them with values in place. `errorMessage` (a string, as understood by VS Code / yaml-language-server) replaces the generic message of errors raised by that very subschema.","type":"object","required":["data","model","space","objective"],"additionalProperties":false,"properties":{"data":{"description":"The dataset: a file (CSV, JSON Lines or Parquet; one row per example, one column the label) given by path, or a data module given by module. Exactly one of path and module.","type":"object","additionalProperties":false,"properties":{"path":{"description":"The data file, relative to this YAML file: CSV (.csv, .csv.gz), JSON Lines (.jsonl, .ndjson, optionally .gz: one object per line, its keys the columns) or Parquet (.parquet: flat numeric columns and a label column).","type":"string","minLength":1},"module":{"description":"A data module (.ts, .js, .mjs...), relative to this YAML file, exporting load(ctx) that returns { x, y, shape } (features with their shape [examples, ...], one label per example; typed arrays, nested arrays or tensors) and optionally the files it read. Its local import closure and the files under data.files are part of the trial key.","type":"string","minLength":1},"files":{"description":"With module: the files or folders the data module reads, relative to this YAML file (passed to load as ctx.files). Changing any of them retrains.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"With module: passed to load as ctx.options (part of the trial key).","type":"object"},"header":{"description":"true when the first row holds column names.","type":"boolean","default":false},"label":{"description":"The label column: an index (negative counts from the end) or a column name (needs header: true).","type":["integer","string"],"default":-1},"task":{"title":"task","description":"classification (label = class) or regression (label = number).","enum":["classification","regression"],"default":"classification"},"validation":{"description":"How the validation split is drawn.","type":"object","additionalProperties":false,"default":{},"properties":{"split":{"description":"Fraction of the rows held out for validation: of all rows, or with data.test, of the rows left after the test split.","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.2},"stratify":{"description":"Keep class proportions in both splits. Default: true for classification; regression cannot stratify.","type":"boolean"},"seed":{"description":"Seed of the split.","type":"integer","default":0}}},"test":{"description":"A held-out test split that tuning never sees: its rows are drawn first, before the validation split, and are used neither to train nor to validate any trial. Omit for no test split.","type":"object","additionalProperties":false,"properties":{"split":{"description":"Fraction of all rows held out for the test split.","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.2},"stratify":{"description":"Keep class proportions in the test split and the rest. Default: true for classification; regression cannot stratify.","type":"boolean"},"seed":{"description":"Seed of the test split.","type":"integer","default":0}}},"scale":{"title":"scaling","description":"Feature scaling, fitted on the training rows only (training + validation when the final model is fitted on both) and applied to validation and test rows.","enum":["none","minmax","standard"],"default":"none"},"delimiter":{"description":"Column separator (one character); detected from the file when omitted.","type":"string","minLength":1,"maxLength":1}}},"model":{"description":"Either a list of layers, or a module (relative to this file) that builds the model.","type":"object","additionalProperties":false,"properties":{"layers":{"description":"Sequential layers; each item has one key, the layer type.","type":"array","minItems":1,"items":{"$ref":"#/definitions/layer"}},"module":{"description":"A .ts/.js file, relative to this file, that builds the model.","type":"string","minLength":1},"options":{"description":"Passed to the module; scalars may be ${param} placeholders.","type":"object"}},"allOf":[{"oneOf":[{"type":"object","required":["layers"]},{"type":"object","required":["module"]}],"errorMessage":"give either 'layers' (a list of layers) or 'module' (a file that builds the model), not both"},{"dependencies":{"options":["module"]},"errorMessage":"'options' is only for a model given as 'module'"}]},"training":{"description":"How each trial trains.","type":"object","additionalProperties":false,"default":{},"properties":{"epochs":{"default":10,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"batchSize":{"default":32,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"optimizer":{"type":"object","default":{"name":"adam","learningRate":0.001},"required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/optimizerName"},"learningRate":{"description":"The learning rate (default 0.001); with a schedule, its starting value; for sgd-hd and adam-hd, the initial value they adapt.","default":0.001,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"momentum":{"description":"momentum: the momentum factor (default 0.9); rmsprop: momentum (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"nesterov":{"description":"momentum: use Nesterov momentum (default false).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"beta1":{"description":"adam, adamax, adam-hd: decay of the gradient average (default 0.9).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"beta2":{"description":"adam, adamax, adam-hd: decay of the squared-gradient average (adamax: of the infinity norm) (default 0.999).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"epsilon":{"description":"adam, adamax, adam-hd, rmsprop, adadelta: added to denominators (default 1e-7).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"rho":{"description":"rmsprop: decay of the squared-gradient average (default 0.9); adadelta: decay of the gradient and update averages (default 0.95).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"decay":{"description":"rmsprop: another name for rho.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"centered":{"description":"rmsprop: normalise by the centred second moment (default false).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"initialAccumulatorValue":{"description":"adagrad: starting value of the squared-gradient sums (default 0.1).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"hypergradientLr":{"description":"sgd-hd: the hypergradient learning rate β by which the learning rate adapts online, α ← α + β g_t·g_{t−1} (Baydin et al., 2018) (default 0.001); adam-hd: the same for Adam's direction, α ← α + β g_t·m̂/(√v̂+ε) of the step before (default 1e-7). 0 gives plain sgd / adam.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}},"allOf":[{"not":{"type":"object","required":["rho","decay"]},"errorMessage":"give 'rho' or its other name 'decay', not both"},{"$ref":"#/definitions/optimizerOptions"}]},"loss":{"description":"Default: sparseCategoricalCrossentropy for classification, meanSquaredError for regression.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"loss","enum":["meanSquaredError","meanAbsoluteError","meanAbsolutePercentageError","meanSquaredLogarithmicError","squaredHinge","hinge","categoricalHinge","logcosh","categoricalCrossentropy","sparseCategoricalCrossentropy","binaryCrossentropy","kullbackLeiblerDivergence","poisson","cosineProximity"]}]},"seed":{"description":"Seed of weight initialisation and shuffling; default: derived from search.seed.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer"}]},"schedule":{"$ref":"#/definitions/schedule"},"earlyStopping":{"description":"Stop a trial when `metric` has not improved for `patience` epochs and (restoreBest) give back the best epoch's weights; the epoch logs carry bestEpoch, and earlyStopped: 1 on the epoch where it stopped. Inactive on a fit without validation rows when the metric is a val_ one.","type":"object","additionalProperties":false,"properties":{"metric":{"description":"The metric watched (default val_loss); classification: val_accuracy, val_loss, accuracy, loss; regression: val_loss, loss, val_mae, mae.","default":"val_loss","anyOf":[{"$ref":"#/definitions/placeholder"},{"$ref":"#/definitions/metricName"}]},"direction":{"description":"Default: maximize when the metric name contains 'acc', minimize otherwise.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"direction","enum":["minimize","maximize"]}]},"patience":{"description":"Epochs without improvement before stopping (default 5).","default":5,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minDelta":{"description":"The least change of the metric that counts as an improvement (default 0).","default":0,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"restoreBest":{"description":"Give back the weights of the best epoch when training ends, stopped early or not; the trial's final metrics are then that epoch's (default true).","default":true,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]}}}}},"space":{"description":"The search space: parameter name -> spec. Refer to a parameter as ${name} in model and training.","type":"object","minProperties":1,"propertyNames":{"pattern":"^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]*$","errorMessage":"a parameter name starts with a letter or '_' and has only letters, digits, '_', '-' and '.' (and is not __proto__)"},"additionalProperties":{"$ref":"#/definitions/param"}},"objective":{"type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"title":"metric","description":"classification: val_accuracy, val_loss, accuracy, loss; regression: val_loss, loss, val_mae, mae.","enum":["val_accuracy","val_loss","accuracy","loss","val_mae","mae"]},"direction":{"title":"direction","description":"Default: maximize when the metric name contains 'acc', minimize otherwise.","enum":["minimize","maximize"]}}},"search":{"type":"object","additionalProperties":false,"default":{},"properties":{"algorithm":{"title":"algorithm","enum":["random","grid","bayesian","tpe","qlearning","auto"],"default":"random","description":"random | grid | bayesian (Gaussian process) | tpe | qlearning | auto (plans a portfolio from the space, budget and parallelism, runs the GP and qlearning on one history with asks allocated by a bandit and the GP vetoing proposals its model finds far less promising than its own, and moves to tpe when the GP's asks cost more than 5% of the trials' time)."},"trials":{"type":"integer","minimum":1,"default":20},"parallelism":{"description":"Trials run at once (default: the executor's choice).","type":"integer","minimum":1},"seed":{"type":"integer","default":0},"retryFailed":{"description":"Train again trials whose stored result is a failure (default true); false reuses the failure.","type":"boolean"},"qlearning":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the qlearning algorithm.","type":"object","properties":{"epsilon":{"description":"Probability of a random move at the start (default 0.1).","type":"number"},"epsilonDecay":{"description":"Factor applied to epsilon after every trial (default 0.97).","type":"number"},"alpha":{"description":"Learning rate of the Q update (default 0.5).","type":"number"},"gamma":{"description":"Discount of the value of the state reached (default 0.5).","type":"number"},"bins":{"description":"Levels per numeric parameter on the coarsest grid (default 8).","type":"integer"},"randomStarts":{"description":"Random configurations before the walk starts.","type":"integer"}},"additionalProperties":{"type":["number","string","boolean"]}},"bayesian":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the bayesian (Gaussian process) algorithm.","type":"object","properties":{"initialTrials":{"description":"Space-filling points before the model takes over.","type":"integer"},"outputWarping":{"description":"Warping of the objective values: auto (default: chosen by the warped-GP likelihood), standardize, log or rank. A study with pruned trials always uses rank.","enum":["auto","standardize","log","rank"]},"refitAllUpTo":{"description":"Refit the model's hyperparameters at every trial up to this many (default 40).","type":"integer"},"candidates":{"description":"Random candidates scored by the acquisition (default 256).","type":"integer"},"localSearches":{"description":"Local searches of the acquisition (default 4).","type":"integer"}},"additionalProperties":{"type":["number","string","boolean"]}},"auto":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the auto algorithm.","type":"object","properties":{"searchShare":{"description":"Largest share of the sweep's time the search itself may take: the GP is replaced by tpe once its recent asks cost more than this share of the median trial duration (per worker) (default 0.05).","type":"number"},"minAskMs":{"description":"Mean milliseconds per ask always allowed, whatever the trials' durations (default 100).","type":"number"}}},"tpe":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the tpe algorithm.","type":"object","properties":{"nStartupTrials":{"description":"Random trials before the model is used (default 10).","type":"integer"},"nEiCandidates":{"description":"Candidates scored per suggestion (default 24).","type":"integer"},"multivariate":{"description":"Model the parameters jointly.","type":"boolean"},"gamma":{"description":"Fraction of finished trials counted as good.","type":"number"},"priorWeight":{"description":"Weight of the prior kernel (default 1).","type":"number"},"magicClip":{"type":"boolean"},"considerEndpoints":{"type":"boolean"},"constantLiar":{"description":"Treat running trials as bad results so parallel asks spread out (default true).","type":"boolean"}},"additionalProperties":{"type":["number","string","boolean"]}},"pruner":{"description":"Stop unpromising trials early (multi-fidelity): a name (median | asha | hyperband), or a map with `name` and the pruner's options. Any algorithm combines with any pruner (tpe or bayesian + hyperband is the BOHB recipe).","type":["string","object"],"if":{"type":"string"},"then":{"enum":["median","asha","hyperband","none"]},"else":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"enum":["median","asha","hyperband"],"description":"median: stop a trial whose best value so far is worse than the median of the others at the same epoch. asha: asynchronous successive halving. hyperband: brackets of ASHA with different minimum budgets."},"warmupSteps":{"type":"integer","minimum":0,"description":"median: epochs before which it never prunes (default 0)."},"minTrials":{"type":"integer","minimum":1,"description":"median: trials that must have reported at an epoch before it judges (default 5)."},"minEpochs":{"type":"integer","minimum":1,"description":"asha/hyperband: the first rung, in epochs (default 1)."},"reductionFactor":{"type":"integer","minimum":2,"description":"asha/hyperband: η; the top 1/η of a rung goes on (default 3)."},"maxEpochs":{"type":"integer","minimum":1,"description":"asha/hyperband: the full budget (default training.epochs)."}}}}}},"store":{"description":"Directory of the trial store, relative to the workspace root (default .nx-hpo/store; --store and NX_HPO_STORE take precedence).","type":"string","minLength":1},"output":{"description":"Output directory, relative to the workspace root.","type":"string","minLength":1}},"definitions":{"placeholder":{"description":"${name}: the value of space parameter 'name', substituted for each trial.","type":"string","pattern":"^\\$\\{[^{}]+\\}$"},"positiveInt":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"intOrPair":{"description":"One positive integer, or a pair [height, width].","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":["integer","array"],"minimum":1,"items":{"type":"integer","minimum":1},"minItems":2,"maxItems":2}]},"activation":{"$comment":"The activations tfjs-layers 4.22 registers (activations.js), without logSoftmax.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"activation","enum":["relu","relu6","elu","selu","tanh","sigmoid","hardSigmoid","softmax","softplus","softsign","linear","swish","mish","gelu","gelu_new"]}]},"padding":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"padding","enum":["valid","same"]}]},"layer":{"type":"object","minProperties":1,"maxProperties":1,"errorMessage":"each layer is a mapping with exactly one key, its type, e.g. - dense: { units: 64 }","propertyNames":{"title":"layer type","enum":["dense","dropout","batchNormalization","activation","flatten","reshape","conv2d","maxPooling2d"]},"properties":{"dense":{"type":"object","required":["units"],"additionalProperties":false,"properties":{"units":{"$ref":"#/definitions/positiveInt"},"activation":{"$ref":"#/definitions/activation"},"useBias":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"kernelRegularizer":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"l1":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"l2":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}}}}},"dropout":{"type":"object","required":["rate"],"additionalProperties":false,"properties":{"rate":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]}}},"batchNormalization":{"description":"Takes no options: write batchNormalization: {}","type":["object","null"],"additionalProperties":false},"activation":{"type":"object","required":["activation"],"additionalProperties":false,"properties":{"activation":{"$ref":"#/definitions/activation"}}},"flatten":{"description":"Takes no options: write flatten: {}","type":["object","null"],"additionalProperties":false},"reshape":{"type":"object","required":["targetShape"],"additionalProperties":false,"properties":{"targetShape":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/positiveInt"}}}},"conv2d":{"type":"object","required":["filters","kernelSize"],"additionalProperties":false,"properties":{"filters":{"$ref":"#/definitions/positiveInt"},"kernelSize":{"$ref":"#/definitions/intOrPair"},"strides":{"$ref":"#/definitions/intOrPair"},"padding":{"$ref":"#/definitions/padding"},"activation":{"$ref":"#/definitions/activation"}}},"maxPooling2d":{"type":"object","required":["poolSize"],"additionalProperties":false,"properties":{"poolSize":{"$ref":"#/definitions/intOrPair"},"strides":{"$ref":"#/definitions/intOrPair"}}}}},"optimizerName":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"optimizer","enum":["sgd","momentum","adam","adamax","rmsprop","adagrad","adadelta","sgd-hd","adam-hd"]}]},"optimizerOptions":{"$comment":"Which keys each optimizer takes. A new optimizer adds its name to optimizerName and one entry here.","allOf":[{"if":{"required":["name"],"properties":{"name":{"const":"sgd"}}},"then":{"propertyNames":{"title":"option of the sgd optimizer","enum":["name","learningRate"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"momentum"}}},"then":{"propertyNames":{"title":"option of the momentum optimizer","enum":["name","learningRate","momentum","nesterov"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam"}}},"then":{"propertyNames":{"title":"option of the adam optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"rmsprop"}}},"then":{"propertyNames":{"title":"option of the rmsprop optimizer","enum":["name","learningRate","rho","decay","momentum","epsilon","centered"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adagrad"}}},"then":{"propertyNames":{"title":"option of the adagrad optimizer","enum":["name","learningRate","initialAccumulatorValue"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adamax"}}},"then":{"propertyNames":{"title":"option of the adamax optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adadelta"}}},"then":{"propertyNames":{"title":"option of the adadelta optimizer","enum":["name","learningRate","rho","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"sgd-hd"}}},"then":{"propertyNames":{"title":"option of the sgd-hd optimizer","enum":["name","learningRate","hypergradientLr"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam-hd"}}},"then":{"propertyNames":{"title":"option of the adam-hd optimizer","enum":["name","learningRate","hypergradientLr","beta1","beta2","epsilon"]}}}]},"metricName":{"title":"metric","enum":["val_accuracy","val_loss","accuracy","loss","val_mae","mae"]},"scheduleName":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"schedule","enum":["constant","step","exponential","inverseTime","cosine","reduceOnPlateau"]}]},"schedule":{"description":"How the learning rate changes during training, starting from optimizer.learningRate; t counts epochs from the end of the warm-up. constant: learningRate. step: × gamma every `every` epochs. exponential: learningRate × gamma^t. inverseTime: learningRate / (1 + decay × t). cosine: from learningRate down to minFactor × learningRate along a half cosine over `period` epochs, restarting (SGDR) with periods growing × periodMult; without period, one half cosine over the rest of training. reduceOnPlateau: × factor when `metric` has not improved for `patience` epochs. Any of them may start with a linear warm-up. Not with sgd-hd / adam-hd (they adapt the rate themselves). The rate each epoch's last batch used is logged as `lr`.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/scheduleName"},"warmup":{"description":"Linear warm-up in front of the schedule: the rate climbs batch by batch to learningRate over `epochs` epochs, which must be fewer than training.epochs.","type":"object","required":["epochs"],"additionalProperties":false,"properties":{"epochs":{"description":"Whole epochs of warm-up.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"startFactor":{"description":"Where the climb starts, as a fraction of learningRate (default 0; the first batch already trains at learningRate / warm-up batches).","default":0,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]}}},"every":{"description":"step: epochs between decays (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"gamma":{"description":"step: the factor applied every `every` epochs (default 0.1); exponential: the factor per epoch (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0,"maximum":1}]},"decay":{"description":"inverseTime: lr = learningRate / (1 + decay × t) (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"period":{"description":"cosine: length of the first cycle in epochs; the rate restarts at learningRate after each cycle (default: one half cosine over the rest of training, no restarts).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"periodMult":{"description":"cosine: each cycle is this many times longer than the one before (default 1; needs period).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":1}]},"minFactor":{"description":"cosine: the rate at the end of a cycle, as a fraction of learningRate (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"per":{"description":"exponential, inverseTime (default epoch: the rate changes between epochs), cosine (default batch: between batches, t counting fractions of epochs).","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"per","enum":["epoch","batch"]}]},"metric":{"description":"reduceOnPlateau: the metric watched (default val_loss; maximized when its name contains 'acc').","anyOf":[{"$ref":"#/definitions/placeholder"},{"$ref":"#/definitions/metricName"}]},"factor":{"description":"reduceOnPlateau: the factor applied to the rate on a plateau (default 0.1).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}]},"patience":{"description":"reduceOnPlateau: epochs without improvement before the rate is reduced (default 10).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minDelta":{"description":"reduceOnPlateau: the least change of the metric that counts as an improvement (default 1e-4).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"cooldown":{"description":"reduceOnPlateau: epochs after a reduction before the metric is watched again (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minLr":{"description":"reduceOnPlateau: the rate is never reduced below this (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}},"allOf":[{"dependencies":{"periodMult":["period"]},"errorMessage":"'periodMult' lengthens the cycles of a cosine schedule with restarts: give 'period' too"},{"$ref":"#/definitions/scheduleOptions"}]},"scheduleOptions":{"$comment":"Which keys each schedule takes (and needs). A new schedule adds its name to scheduleName and one entry here.","allOf":[{"if":{"required":["name"],"properties":{"name":{"const":"constant"}}},"then":{"propertyNames":{"title":"option of the constant schedule","enum":["name","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"step"}}},"then":{"errorMessage":"a step schedule needs 'every': the epochs between decays, e.g. { name: step, every: 10, gamma: 0.5 }","required":["every"],"propertyNames":{"title":"option of the step schedule","enum":["name","every","gamma","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"exponential"}}},"then":{"errorMessage":"an exponential schedule needs 'gamma': the factor per epoch, e.g. { name: exponential, gamma: 0.95 }","required":["gamma"],"propertyNames":{"title":"option of the exponential schedule","enum":["name","gamma","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"inverseTime"}}},"then":{"errorMessage":"an inverseTime schedule needs 'decay': lr = learningRate / (1 + decay × epochs), e.g. { name: inverseTime, decay: 0.5 }","required":["decay"],"propertyNames":{"title":"option of the inverseTime schedule","enum":["name","decay","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"cosine"}}},"then":{"propertyNames":{"title":"option of the cosine schedule","enum":["name","period","periodMult","minFactor","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"reduceOnPlateau"}}},"then":{"propertyNames":{"title":"option of the reduceOnPlateau schedule","enum":["name","metric","factor","patience","minDelta","cooldown","minLr","warmup"]}}}]},"param":{"description":"float/int: { type, low, high, log?, step?, values?, default? }; categorical: { type, choices, default? }.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"title":"parameter type","enum":["float","int","categorical"]},"low":{"type":"number"},"high":{"type":"number"},"log":{"description":"Sample on a log scale (needs low > 0).","type":"boolean"},"step":{"description":"Only low + k*step (makes the parameter discrete, e.g. for grid search).","type":"number","exclusiveMinimum":0},"values":{"description":"Only these values (makes the parameter discrete, e.g. for grid search).","type":"array","minItems":1,"items":{"type":"number"}},"choices":{"type":"array","minItems":1,"items":{"type":["number","string","boolean"]}},"default":{"type":["number","string","boolean"]}},"if":{"required":["type"],"properties":{"type":{"const":"categorical"}}},"then":{"required":["choices"],"propertyNames":{"title":"key of a categorical parameter","enum":["type","choices","default"]}},"else":{"required":["low","high"],"propertyNames":{"title":"key of a float or int parameter","enum":["type","low","high","log","step","values","default"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"nx-hpo tune.yaml","description":"A hyperparameter search: the data, a model and training template whose scalars may be ${param} placeholders, the search space, the objective and the search algorithm. Add `# yaml-language-server: $schema=<path to this file>` at the top of tune.yaml for completion in editors.","$comment":"The single source of truth for the structure of tune.yaml; the loader (src/config) validates with ajv (draft-07, allErrors, useDefaults) and adds what a schema cannot say: ${} references, file existence, metric vs task, grid discreteness, and range checks of the space (@nx-hpo/optimizers validateSpace). Every section is closed (additionalProperties: false) so typos are reported. To extend, add a property to the section: store, search.retryFailed, search.pruner, training.schedule and training.earlyStopping are in; a new optimizer goes in definitions/optimizerName plus one if/then entry of definitions/optimizerOptions listing its options, a new schedule likewise in scheduleName and scheduleOptions. Defaults that depend on the optimizer or schedule name are written in the descriptions and applied by the training layer, not as `default` keywords (which would add keys another name rejects). Cross-field rules a schema cannot say (warm-up shorter than training, no schedule with the -hd optimizers, metrics that fit the task) are checked by the loader (src/config/training-check.ts). Typed scalars under model and training also accept a whole-string placeholder (anyOf with definitions/placeholder) so editors do not flag `units: ${units}`; the loader checks them with values in place. `errorMessage` (a string, as understood by VS Code / yaml-language-server) replaces the generic message of errors raised by that very subschema.","type":"object","required":["data","model","space","objective"],"additionalProperties":false,"properties":{"data":{"description":"The dataset: a file (CSV, JSON Lines or Parquet; one row per example, one column the label) given by path, or a data module given by module. Exactly one of path and module.","type":"object","additionalProperties":false,"properties":{"path":{"description":"The data file, relative to this YAML file: CSV (.csv, .csv.gz), JSON Lines (.jsonl, .ndjson, optionally .gz: one object per line, its keys the columns) or Parquet (.parquet: flat numeric columns and a label column).","type":"string","minLength":1},"module":{"description":"A data module (.ts, .js, .mjs...), relative to this YAML file, exporting load(ctx) that returns { x, y, shape } (features with their shape [examples, ...], one label per example; typed arrays, nested arrays or tensors) and optionally the files it read. Its local import closure and the files under data.files are part of the trial key.","type":"string","minLength":1},"files":{"description":"With module: the files or folders the data module reads, relative to this YAML file (passed to load as ctx.files). Changing any of them retrains.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"With module: passed to load as ctx.options (part of the trial key).","type":"object"},"header":{"description":"true when the first row holds column names.","type":"boolean","default":false},"label":{"description":"The label column: an index (negative counts from the end) or a column name (needs header: true).","type":["integer","string"],"default":-1},"task":{"title":"task","description":"classification (label = class) or regression (label = number).","enum":["classification","regression"],"default":"classification"},"validation":{"description":"How the validation split is drawn.","type":"object","additionalProperties":false,"default":{},"properties":{"split":{"description":"Fraction of the rows held out for validation: of all rows, or with data.test, of the rows left after the test split.","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.2},"stratify":{"description":"Keep class proportions in both splits. Default: true for classification; regression cannot stratify.","type":"boolean"},"seed":{"description":"Seed of the split.","type":"integer","default":0}}},"test":{"description":"A held-out test split that tuning never sees: its rows are drawn first, before the validation split, and are used neither to train nor to validate any trial. Omit for no test split.","type":"object","additionalProperties":false,"properties":{"split":{"description":"Fraction of all rows held out for the test split.","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.2},"stratify":{"description":"Keep class proportions in the test split and the rest. Default: true for classification; regression cannot stratify.","type":"boolean"},"seed":{"description":"Seed of the test split.","type":"integer","default":0}}},"scale":{"title":"scaling","description":"Feature scaling, fitted on the training rows only (training + validation when the final model is fitted on both) and applied to validation and test rows.","enum":["none","minmax","standard"],"default":"none"},"delimiter":{"description":"Column separator (one character); detected from the file when omitted.","type":"string","minLength":1,"maxLength":1}}},"model":{"description":"Either a list of layers, or a module (relative to this file) that builds the model.","type":"object","additionalProperties":false,"properties":{"layers":{"description":"Sequential layers; each item has one key, the layer type.","type":"array","minItems":1,"items":{"$ref":"#/definitions/layer"}},"module":{"description":"A .ts/.js file, relative to this file, that builds the model.","type":"string","minLength":1},"options":{"description":"Passed to the module; scalars may be ${param} placeholders.","type":"object"}},"allOf":[{"oneOf":[{"type":"object","required":["layers"]},{"type":"object","required":["module"]}],"errorMessage":"give either 'layers' (a list of layers) or 'module' (a file that builds the model), not both"},{"dependencies":{"options":["module"]},"errorMessage":"'options' is only for a model given as 'module'"}]},"training":{"description":"How each trial trains.","type":"object","additionalProperties":false,"default":{},"properties":{"epochs":{"default":10,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"batchSize":{"default":32,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"optimizer":{"type":"object","default":{"name":"adam","learningRate":0.001},"required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/optimizerName"},"learningRate":{"description":"The learning rate (default 0.001); with a schedule, its starting value; for sgd-hd and adam-hd, the initial value they adapt.","default":0.001,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"momentum":{"description":"momentum: the momentum factor (default 0.9); rmsprop: momentum (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"nesterov":{"description":"momentum: use Nesterov momentum (default false).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"beta1":{"description":"adam, adamax, adam-hd: decay of the gradient average (default 0.9).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"beta2":{"description":"adam, adamax, adam-hd: decay of the squared-gradient average (adamax: of the infinity norm) (default 0.999).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"epsilon":{"description":"adam, adamax, adam-hd, rmsprop, adadelta: added to denominators (default 1e-7).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"rho":{"description":"rmsprop: decay of the squared-gradient average (default 0.9); adadelta: decay of the gradient and update averages (default 0.95).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"decay":{"description":"rmsprop: another name for rho.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"centered":{"description":"rmsprop: normalise by the centred second moment (default false).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"initialAccumulatorValue":{"description":"adagrad: starting value of the squared-gradient sums (default 0.1).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"hypergradientLr":{"description":"sgd-hd: the hypergradient learning rate β by which the learning rate adapts online, α ← α + β g_t·g_{t−1} (Baydin et al., 2018) (default 0.001); adam-hd: the same for Adam's direction, α ← α + β g_t·m̂/(√v̂+ε) of the step before (default 1e-7). 0 gives plain sgd / adam.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}},"allOf":[{"not":{"type":"object","required":["rho","decay"]},"errorMessage":"give 'rho' or its other name 'decay', not both"},{"$ref":"#/definitions/optimizerOptions"}]},"loss":{"description":"Default: sparseCategoricalCrossentropy for classification, meanSquaredError for regression.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"loss","enum":["meanSquaredError","meanAbsoluteError","meanAbsolutePercentageError","meanSquaredLogarithmicError","squaredHinge","hinge","categoricalHinge","logcosh","categoricalCrossentropy","sparseCategoricalCrossentropy","binaryCrossentropy","kullbackLeiblerDivergence","poisson","cosineProximity"]}]},"seed":{"description":"Seed of weight initialisation and shuffling; default: derived from search.seed.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer"}]},"schedule":{"$ref":"#/definitions/schedule"},"earlyStopping":{"description":"Stop a trial when `metric` has not improved for `patience` epochs and (restoreBest) give back the best epoch's weights; the epoch logs carry bestEpoch, and earlyStopped: 1 on the epoch where it stopped. Inactive on a fit without validation rows when the metric is a val_ one.","type":"object","additionalProperties":false,"properties":{"metric":{"description":"The metric watched (default val_loss); classification: val_accuracy, val_loss, accuracy, loss; regression: val_loss, loss, val_mae, mae.","default":"val_loss","anyOf":[{"$ref":"#/definitions/placeholder"},{"$ref":"#/definitions/metricName"}]},"direction":{"description":"Default: maximize when the metric name contains 'acc', minimize otherwise.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"direction","enum":["minimize","maximize"]}]},"patience":{"description":"Epochs without improvement before stopping (default 5).","default":5,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minDelta":{"description":"The least change of the metric that counts as an improvement (default 0).","default":0,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"restoreBest":{"description":"Give back the weights of the best epoch when training ends, stopped early or not; the trial's final metrics are then that epoch's (default true).","default":true,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]}}}}},"space":{"description":"The search space: parameter name -> spec. Refer to a parameter as ${name} in model and training.","type":"object","minProperties":1,"propertyNames":{"pattern":"^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]*$","errorMessage":"a parameter name starts with a letter or '_' and has only letters, digits, '_', '-' and '.' (and is not __proto__)"},"additionalProperties":{"$ref":"#/definitions/param"}},"objective":{"type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"title":"metric","description":"classification: val_accuracy, val_loss, accuracy, loss; regression: val_loss, loss, val_mae, mae.","enum":["val_accuracy","val_loss","accuracy","loss","val_mae","mae"]},"direction":{"title":"direction","description":"Default: maximize when the metric name contains 'acc', minimize otherwise.","enum":["minimize","maximize"]}}},"search":{"type":"object","additionalProperties":false,"default":{},"properties":{"algorithm":{"title":"algorithm","enum":["random","grid","bayesian","tpe","qlearning","auto"],"default":"random","description":"random | grid | bayesian (Gaussian process) | tpe | qlearning | auto (plans from the space, budget and parallelism: enumerates a finite space that fits in the budget; on mostly numeric spaces runs the GP with both its kernels, chosen by the data at each refit; on mostly categorical ones the GP, tpe and qlearning share the asks by a bandit, the GP vetoing proposals its model finds far less promising than its own; moves to tpe when the GP's asks cost more than 5% of the trials' time)."},"trials":{"type":"integer","minimum":1,"default":20},"parallelism":{"description":"Trials run at once (default: the executor's choice).","type":"integer","minimum":1},"seed":{"type":"integer","default":0},"retryFailed":{"description":"Train again trials whose stored result is a failure (default true); false reuses the failure.","type":"boolean"},"qlearning":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the qlearning algorithm.","type":"object","properties":{"epsilon":{"description":"Probability of a random move at the start (default 0.1).","type":"number"},"epsilonDecay":{"description":"Factor applied to epsilon after every trial (default 0.97).","type":"number"},"alpha":{"description":"Learning rate of the Q update (default 0.5).","type":"number"},"gamma":{"description":"Discount of the value of the state reached (default 0.5).","type":"number"},"bins":{"description":"Levels per numeric parameter on the coarsest grid (default 8).","type":"integer"},"randomStarts":{"description":"Random configurations before the walk starts.","type":"integer"}},"additionalProperties":{"type":["number","string","boolean"]}},"bayesian":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the bayesian (Gaussian process) algorithm.","type":"object","properties":{"initialTrials":{"description":"Space-filling points before the model takes over (default: one more than half the parameters, 3 to 10).","type":"integer"},"outputWarping":{"description":"Warping of the objective values: auto (default: chosen by the warped-GP likelihood), standardize, log or rank. A study with pruned trials always uses rank.","enum":["auto","standardize","log","rank"]},"refitAllUpTo":{"description":"Refit the model's hyperparameters at every trial up to this many (default 40).","type":"integer"},"candidates":{"description":"Random candidates scored by the acquisition (default 128, fewer beyond 50 trials).","type":"integer"},"localSearches":{"description":"Local searches of the acquisition (default 4).","type":"integer"},"kernel":{"description":"The GP's kernel: product (default: one Matérn-5/2 over all parameters), additive (a sum of one-parameter kernels, for objectives made of per-parameter effects) or auto (whichever the data's marginal likelihood prefers at each refit; one model fit more per refit; what algorithm auto uses).","enum":["product","additive","auto"]},"trustRegion":{"description":"Side of the trust region around the best trial, as a fraction of each parameter's range (stretched by the model's lengthscales), in which expected improvement is maximised (default 0.4); after asks without a new best, one searches the whole space. 0 searches the whole space at every ask.","type":"number"}},"additionalProperties":{"type":["number","string","boolean"]}},"auto":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the auto algorithm.","type":"object","properties":{"searchShare":{"description":"Largest share of the sweep's time the search itself may take: the GP is replaced by tpe once its recent asks cost more than this share of the median trial duration (per worker) (default 0.05).","type":"number"},"minAskMs":{"description":"Mean milliseconds per ask always allowed, whatever the trials' durations (default 100).","type":"number"}}},"tpe":{"$comment":"Known keys are listed for editors; the sampler (@nx-hpo/optimizers) checks names and ranges when the config is loaded.","description":"Options of the tpe algorithm.","type":"object","properties":{"nStartupTrials":{"description":"Random trials before the model is used (default 10).","type":"integer"},"nEiCandidates":{"description":"Candidates scored per suggestion (default 24).","type":"integer"},"multivariate":{"description":"Model the parameters jointly.","type":"boolean"},"gamma":{"description":"Fraction of finished trials counted as good.","type":"number"},"priorWeight":{"description":"Weight of the prior kernel (default 1).","type":"number"},"magicClip":{"type":"boolean"},"considerEndpoints":{"type":"boolean"},"constantLiar":{"description":"Treat running trials as bad results so parallel asks spread out (default true).","type":"boolean"}},"additionalProperties":{"type":["number","string","boolean"]}},"pruner":{"description":"Stop unpromising trials early (multi-fidelity): a name (median | asha | hyperband), or a map with `name` and the pruner's options. Any algorithm combines with any pruner (tpe or bayesian + hyperband is the BOHB recipe).","type":["string","object"],"if":{"type":"string"},"then":{"enum":["median","asha","hyperband","none"]},"else":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"enum":["median","asha","hyperband"],"description":"median: stop a trial whose best value so far is worse than the median of the others at the same epoch. asha: asynchronous successive halving. hyperband: brackets of ASHA with different minimum budgets."},"warmupSteps":{"type":"integer","minimum":0,"description":"median: epochs before which it never prunes (default 0)."},"minTrials":{"type":"integer","minimum":1,"description":"median: trials that must have reported at an epoch before it judges (default 5)."},"minEpochs":{"type":"integer","minimum":1,"description":"asha/hyperband: the first rung, in epochs (default 1)."},"reductionFactor":{"type":"integer","minimum":2,"description":"asha/hyperband: η; the top 1/η of a rung goes on (default 3)."},"maxEpochs":{"type":"integer","minimum":1,"description":"asha/hyperband: the full budget (default training.epochs)."}}}}}},"store":{"description":"Directory of the trial store, relative to the workspace root (default .nx-hpo/store; --store and NX_HPO_STORE take precedence).","type":"string","minLength":1},"output":{"description":"Output directory, relative to the workspace root.","type":"string","minLength":1}},"definitions":{"placeholder":{"description":"${name}: the value of space parameter 'name', substituted for each trial.","type":"string","pattern":"^\\$\\{[^{}]+\\}$"},"positiveInt":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"intOrPair":{"description":"One positive integer, or a pair [height, width].","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":["integer","array"],"minimum":1,"items":{"type":"integer","minimum":1},"minItems":2,"maxItems":2}]},"activation":{"$comment":"The activations tfjs-layers 4.22 registers (activations.js), without logSoftmax.","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"activation","enum":["relu","relu6","elu","selu","tanh","sigmoid","hardSigmoid","softmax","softplus","softsign","linear","swish","mish","gelu","gelu_new"]}]},"padding":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"padding","enum":["valid","same"]}]},"layer":{"type":"object","minProperties":1,"maxProperties":1,"errorMessage":"each layer is a mapping with exactly one key, its type, e.g. - dense: { units: 64 }","propertyNames":{"title":"layer type","enum":["dense","dropout","batchNormalization","activation","flatten","reshape","conv2d","maxPooling2d"]},"properties":{"dense":{"type":"object","required":["units"],"additionalProperties":false,"properties":{"units":{"$ref":"#/definitions/positiveInt"},"activation":{"$ref":"#/definitions/activation"},"useBias":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"boolean"}]},"kernelRegularizer":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"l1":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"l2":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}}}}},"dropout":{"type":"object","required":["rate"],"additionalProperties":false,"properties":{"rate":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]}}},"batchNormalization":{"description":"Takes no options: write batchNormalization: {}","type":["object","null"],"additionalProperties":false},"activation":{"type":"object","required":["activation"],"additionalProperties":false,"properties":{"activation":{"$ref":"#/definitions/activation"}}},"flatten":{"description":"Takes no options: write flatten: {}","type":["object","null"],"additionalProperties":false},"reshape":{"type":"object","required":["targetShape"],"additionalProperties":false,"properties":{"targetShape":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/positiveInt"}}}},"conv2d":{"type":"object","required":["filters","kernelSize"],"additionalProperties":false,"properties":{"filters":{"$ref":"#/definitions/positiveInt"},"kernelSize":{"$ref":"#/definitions/intOrPair"},"strides":{"$ref":"#/definitions/intOrPair"},"padding":{"$ref":"#/definitions/padding"},"activation":{"$ref":"#/definitions/activation"}}},"maxPooling2d":{"type":"object","required":["poolSize"],"additionalProperties":false,"properties":{"poolSize":{"$ref":"#/definitions/intOrPair"},"strides":{"$ref":"#/definitions/intOrPair"}}}}},"optimizerName":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"optimizer","enum":["sgd","momentum","adam","adamax","rmsprop","adagrad","adadelta","sgd-hd","adam-hd"]}]},"optimizerOptions":{"$comment":"Which keys each optimizer takes. A new optimizer adds its name to optimizerName and one entry here.","allOf":[{"if":{"required":["name"],"properties":{"name":{"const":"sgd"}}},"then":{"propertyNames":{"title":"option of the sgd optimizer","enum":["name","learningRate"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"momentum"}}},"then":{"propertyNames":{"title":"option of the momentum optimizer","enum":["name","learningRate","momentum","nesterov"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam"}}},"then":{"propertyNames":{"title":"option of the adam optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"rmsprop"}}},"then":{"propertyNames":{"title":"option of the rmsprop optimizer","enum":["name","learningRate","rho","decay","momentum","epsilon","centered"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adagrad"}}},"then":{"propertyNames":{"title":"option of the adagrad optimizer","enum":["name","learningRate","initialAccumulatorValue"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adamax"}}},"then":{"propertyNames":{"title":"option of the adamax optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adadelta"}}},"then":{"propertyNames":{"title":"option of the adadelta optimizer","enum":["name","learningRate","rho","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"sgd-hd"}}},"then":{"propertyNames":{"title":"option of the sgd-hd optimizer","enum":["name","learningRate","hypergradientLr"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam-hd"}}},"then":{"propertyNames":{"title":"option of the adam-hd optimizer","enum":["name","learningRate","hypergradientLr","beta1","beta2","epsilon"]}}}]},"metricName":{"title":"metric","enum":["val_accuracy","val_loss","accuracy","loss","val_mae","mae"]},"scheduleName":{"anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"schedule","enum":["constant","step","exponential","inverseTime","cosine","reduceOnPlateau"]}]},"schedule":{"description":"How the learning rate changes during training, starting from optimizer.learningRate; t counts epochs from the end of the warm-up. constant: learningRate. step: × gamma every `every` epochs. exponential: learningRate × gamma^t. inverseTime: learningRate / (1 + decay × t). cosine: from learningRate down to minFactor × learningRate along a half cosine over `period` epochs, restarting (SGDR) with periods growing × periodMult; without period, one half cosine over the rest of training. reduceOnPlateau: × factor when `metric` has not improved for `patience` epochs. Any of them may start with a linear warm-up. Not with sgd-hd / adam-hd (they adapt the rate themselves). The rate each epoch's last batch used is logged as `lr`.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/scheduleName"},"warmup":{"description":"Linear warm-up in front of the schedule: the rate climbs batch by batch to learningRate over `epochs` epochs, which must be fewer than training.epochs.","type":"object","required":["epochs"],"additionalProperties":false,"properties":{"epochs":{"description":"Whole epochs of warm-up.","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"startFactor":{"description":"Where the climb starts, as a fraction of learningRate (default 0; the first batch already trains at learningRate / warm-up batches).","default":0,"anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]}}},"every":{"description":"step: epochs between decays (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":1}]},"gamma":{"description":"step: the factor applied every `every` epochs (default 0.1); exponential: the factor per epoch (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0,"maximum":1}]},"decay":{"description":"inverseTime: lr = learningRate / (1 + decay × t) (required).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"period":{"description":"cosine: length of the first cycle in epochs; the rate restarts at learningRate after each cycle (default: one half cosine over the rest of training, no restarts).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0}]},"periodMult":{"description":"cosine: each cycle is this many times longer than the one before (default 1; needs period).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":1}]},"minFactor":{"description":"cosine: the rate at the end of a cycle, as a fraction of learningRate (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0,"exclusiveMaximum":1}]},"per":{"description":"exponential, inverseTime (default epoch: the rate changes between epochs), cosine (default batch: between batches, t counting fractions of epochs).","anyOf":[{"$ref":"#/definitions/placeholder"},{"title":"per","enum":["epoch","batch"]}]},"metric":{"description":"reduceOnPlateau: the metric watched (default val_loss; maximized when its name contains 'acc').","anyOf":[{"$ref":"#/definitions/placeholder"},{"$ref":"#/definitions/metricName"}]},"factor":{"description":"reduceOnPlateau: the factor applied to the rate on a plateau (default 0.1).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}]},"patience":{"description":"reduceOnPlateau: epochs without improvement before the rate is reduced (default 10).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minDelta":{"description":"reduceOnPlateau: the least change of the metric that counts as an improvement (default 1e-4).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]},"cooldown":{"description":"reduceOnPlateau: epochs after a reduction before the metric is watched again (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"integer","minimum":0}]},"minLr":{"description":"reduceOnPlateau: the rate is never reduced below this (default 0).","anyOf":[{"$ref":"#/definitions/placeholder"},{"type":"number","minimum":0}]}},"allOf":[{"dependencies":{"periodMult":["period"]},"errorMessage":"'periodMult' lengthens the cycles of a cosine schedule with restarts: give 'period' too"},{"$ref":"#/definitions/scheduleOptions"}]},"scheduleOptions":{"$comment":"Which keys each schedule takes (and needs). A new schedule adds its name to scheduleName and one entry here.","allOf":[{"if":{"required":["name"],"properties":{"name":{"const":"constant"}}},"then":{"propertyNames":{"title":"option of the constant schedule","enum":["name","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"step"}}},"then":{"errorMessage":"a step schedule needs 'every': the epochs between decays, e.g. { name: step, every: 10, gamma: 0.5 }","required":["every"],"propertyNames":{"title":"option of the step schedule","enum":["name","every","gamma","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"exponential"}}},"then":{"errorMessage":"an exponential schedule needs 'gamma': the factor per epoch, e.g. { name: exponential, gamma: 0.95 }","required":["gamma"],"propertyNames":{"title":"option of the exponential schedule","enum":["name","gamma","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"inverseTime"}}},"then":{"errorMessage":"an inverseTime schedule needs 'decay': lr = learningRate / (1 + decay × epochs), e.g. { name: inverseTime, decay: 0.5 }","required":["decay"],"propertyNames":{"title":"option of the inverseTime schedule","enum":["name","decay","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"cosine"}}},"then":{"propertyNames":{"title":"option of the cosine schedule","enum":["name","period","periodMult","minFactor","per","warmup"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"reduceOnPlateau"}}},"then":{"propertyNames":{"title":"option of the reduceOnPlateau schedule","enum":["name","metric","factor","patience","minDelta","cooldown","minLr","warmup"]}}}]},"param":{"description":"float/int: { type, low, high, log?, step?, values?, default? }; categorical: { type, choices, default? }.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"title":"parameter type","enum":["float","int","categorical"]},"low":{"type":"number"},"high":{"type":"number"},"log":{"description":"Sample on a log scale (needs low > 0).","type":"boolean"},"step":{"description":"Only low + k*step (makes the parameter discrete, e.g. for grid search).","type":"number","exclusiveMinimum":0},"values":{"description":"Only these values (makes the parameter discrete, e.g. for grid search).","type":"array","minItems":1,"items":{"type":"number"}},"choices":{"type":"array","minItems":1,"items":{"type":["number","string","boolean"]}},"default":{"type":["number","string","boolean"]}},"if":{"required":["type"],"properties":{"type":{"const":"categorical"}}},"then":{"required":["choices"],"propertyNames":{"title":"key of a categorical parameter","enum":["type","choices","default"]}},"else":{"required":["low","high"],"propertyNames":{"title":"key of a float or int parameter","enum":["type","low","high","log","step","values","default"]}}}}};
 const schema14 = {"description":"${name}: the value of space parameter 'name', substituted for each trial.","type":"string","pattern":"^\\$\\{[^{}]+\\}$"};
 const schema27 = {"$comment":"Which keys each optimizer takes. A new optimizer adds its name to optimizerName and one entry here.","allOf":[{"if":{"required":["name"],"properties":{"name":{"const":"sgd"}}},"then":{"propertyNames":{"title":"option of the sgd optimizer","enum":["name","learningRate"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"momentum"}}},"then":{"propertyNames":{"title":"option of the momentum optimizer","enum":["name","learningRate","momentum","nesterov"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam"}}},"then":{"propertyNames":{"title":"option of the adam optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"rmsprop"}}},"then":{"propertyNames":{"title":"option of the rmsprop optimizer","enum":["name","learningRate","rho","decay","momentum","epsilon","centered"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adagrad"}}},"then":{"propertyNames":{"title":"option of the adagrad optimizer","enum":["name","learningRate","initialAccumulatorValue"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adamax"}}},"then":{"propertyNames":{"title":"option of the adamax optimizer","enum":["name","learningRate","beta1","beta2","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adadelta"}}},"then":{"propertyNames":{"title":"option of the adadelta optimizer","enum":["name","learningRate","rho","epsilon"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"sgd-hd"}}},"then":{"propertyNames":{"title":"option of the sgd-hd optimizer","enum":["name","learningRate","hypergradientLr"]}}},{"if":{"required":["name"],"properties":{"name":{"const":"adam-hd"}}},"then":{"propertyNames":{"title":"option of the adam-hd optimizer","enum":["name","learningRate","hypergradientLr","beta1","beta2","epsilon"]}}}]};
 const schema57 = {"title":"metric","enum":["val_accuracy","val_loss","accuracy","loss","val_mae","mae"]};
@@ -6871,7 +6871,7 @@ if(data74.bayesian !== undefined){
 let data88 = data74.bayesian;
 if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
 for(const key25 in data88){
-if(!(((((key25 === "initialTrials") || (key25 === "outputWarping")) || (key25 === "refitAllUpTo")) || (key25 === "candidates")) || (key25 === "localSearches"))){
+if(!(((((((key25 === "initialTrials") || (key25 === "outputWarping")) || (key25 === "refitAllUpTo")) || (key25 === "candidates")) || (key25 === "localSearches")) || (key25 === "kernel")) || (key25 === "trustRegion"))){
 let data89 = data88[key25];
 if(((!((typeof data89 == "number") && (isFinite(data89)))) && (typeof data89 !== "string")) && (typeof data89 !== "boolean")){
 const err253 = {instancePath:instancePath+"/search/bayesian/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/search/properties/bayesian/additionalProperties/type",keyword:"type",params:{type: schema11.properties.search.properties.bayesian.additionalProperties.type},message:"must be number,string,boolean",schema:schema11.properties.search.properties.bayesian.additionalProperties.type,parentSchema:schema11.properties.search.properties.bayesian.additionalProperties,data:data89};
@@ -6950,9 +6950,10 @@ vErrors.push(err258);
 errors++;
 }
 }
-}
-else {
-const err259 = {instancePath:instancePath+"/search/bayesian",schemaPath:"#/properties/search/properties/bayesian/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.bayesian.type,parentSchema:schema11.properties.search.properties.bayesian,data:data88};
+if(data88.kernel !== undefined){
+let data95 = data88.kernel;
+if(!(((data95 === "product") || (data95 === "additive")) || (data95 === "auto"))){
+const err259 = {instancePath:instancePath+"/search/bayesian/kernel",schemaPath:"#/properties/search/properties/bayesian/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema11.properties.search.properties.bayesian.properties.kernel.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.search.properties.bayesian.properties.kernel.enum,parentSchema:schema11.properties.search.properties.bayesian.properties.kernel,data:data95};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -6962,13 +6963,10 @@ vErrors.push(err259);
 errors++;
 }
 }
-if(data74.auto !== undefined){
-let data95 = data74.auto;
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-if(data95.searchShare !== undefined){
-let data96 = data95.searchShare;
+if(data88.trustRegion !== undefined){
+let data96 = data88.trustRegion;
 if(!((typeof data96 == "number") && (isFinite(data96)))){
-const err260 = {instancePath:instancePath+"/search/auto/searchShare",schemaPath:"#/properties/search/properties/auto/properties/searchShare/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.auto.properties.searchShare.type,parentSchema:schema11.properties.search.properties.auto.properties.searchShare,data:data96};
+const err260 = {instancePath:instancePath+"/search/bayesian/trustRegion",schemaPath:"#/properties/search/properties/bayesian/properties/trustRegion/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.bayesian.properties.trustRegion.type,parentSchema:schema11.properties.search.properties.bayesian.properties.trustRegion,data:data96};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -6978,10 +6976,9 @@ vErrors.push(err260);
 errors++;
 }
 }
-if(data95.minAskMs !== undefined){
-let data97 = data95.minAskMs;
-if(!((typeof data97 == "number") && (isFinite(data97)))){
-const err261 = {instancePath:instancePath+"/search/auto/minAskMs",schemaPath:"#/properties/search/properties/auto/properties/minAskMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.auto.properties.minAskMs.type,parentSchema:schema11.properties.search.properties.auto.properties.minAskMs,data:data97};
+}
+else {
+const err261 = {instancePath:instancePath+"/search/bayesian",schemaPath:"#/properties/search/properties/bayesian/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.bayesian.type,parentSchema:schema11.properties.search.properties.bayesian,data:data88};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -6991,9 +6988,13 @@ vErrors.push(err261);
 errors++;
 }
 }
-}
-else {
-const err262 = {instancePath:instancePath+"/search/auto",schemaPath:"#/properties/search/properties/auto/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.auto.type,parentSchema:schema11.properties.search.properties.auto,data:data95};
+if(data74.auto !== undefined){
+let data97 = data74.auto;
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
+if(data97.searchShare !== undefined){
+let data98 = data97.searchShare;
+if(!((typeof data98 == "number") && (isFinite(data98)))){
+const err262 = {instancePath:instancePath+"/search/auto/searchShare",schemaPath:"#/properties/search/properties/auto/properties/searchShare/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.auto.properties.searchShare.type,parentSchema:schema11.properties.search.properties.auto.properties.searchShare,data:data98};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -7003,14 +7004,10 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data74.tpe !== undefined){
-let data98 = data74.tpe;
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-for(const key26 in data98){
-if(!((((((((key26 === "nStartupTrials") || (key26 === "nEiCandidates")) || (key26 === "multivariate")) || (key26 === "gamma")) || (key26 === "priorWeight")) || (key26 === "magicClip")) || (key26 === "considerEndpoints")) || (key26 === "constantLiar"))){
-let data99 = data98[key26];
-if(((!((typeof data99 == "number") && (isFinite(data99)))) && (typeof data99 !== "string")) && (typeof data99 !== "boolean")){
-const err263 = {instancePath:instancePath+"/search/tpe/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/search/properties/tpe/additionalProperties/type",keyword:"type",params:{type: schema11.properties.search.properties.tpe.additionalProperties.type},message:"must be number,string,boolean",schema:schema11.properties.search.properties.tpe.additionalProperties.type,parentSchema:schema11.properties.search.properties.tpe.additionalProperties,data:data99};
+if(data97.minAskMs !== undefined){
+let data99 = data97.minAskMs;
+if(!((typeof data99 == "number") && (isFinite(data99)))){
+const err263 = {instancePath:instancePath+"/search/auto/minAskMs",schemaPath:"#/properties/search/properties/auto/properties/minAskMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.auto.properties.minAskMs.type,parentSchema:schema11.properties.search.properties.auto.properties.minAskMs,data:data99};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -7021,10 +7018,8 @@ errors++;
 }
 }
 }
-if(data98.nStartupTrials !== undefined){
-let data100 = data98.nStartupTrials;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err264 = {instancePath:instancePath+"/search/tpe/nStartupTrials",schemaPath:"#/properties/search/properties/tpe/properties/nStartupTrials/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.tpe.properties.nStartupTrials.type,parentSchema:schema11.properties.search.properties.tpe.properties.nStartupTrials,data:data100};
+else {
+const err264 = {instancePath:instancePath+"/search/auto",schemaPath:"#/properties/search/properties/auto/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.auto.type,parentSchema:schema11.properties.search.properties.auto,data:data97};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -7034,10 +7029,14 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data98.nEiCandidates !== undefined){
-let data101 = data98.nEiCandidates;
-if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
-const err265 = {instancePath:instancePath+"/search/tpe/nEiCandidates",schemaPath:"#/properties/search/properties/tpe/properties/nEiCandidates/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.tpe.properties.nEiCandidates.type,parentSchema:schema11.properties.search.properties.tpe.properties.nEiCandidates,data:data101};
+if(data74.tpe !== undefined){
+let data100 = data74.tpe;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+for(const key26 in data100){
+if(!((((((((key26 === "nStartupTrials") || (key26 === "nEiCandidates")) || (key26 === "multivariate")) || (key26 === "gamma")) || (key26 === "priorWeight")) || (key26 === "magicClip")) || (key26 === "considerEndpoints")) || (key26 === "constantLiar"))){
+let data101 = data100[key26];
+if(((!((typeof data101 == "number") && (isFinite(data101)))) && (typeof data101 !== "string")) && (typeof data101 !== "boolean")){
+const err265 = {instancePath:instancePath+"/search/tpe/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/search/properties/tpe/additionalProperties/type",keyword:"type",params:{type: schema11.properties.search.properties.tpe.additionalProperties.type},message:"must be number,string,boolean",schema:schema11.properties.search.properties.tpe.additionalProperties.type,parentSchema:schema11.properties.search.properties.tpe.additionalProperties,data:data101};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -7047,10 +7046,11 @@ vErrors.push(err265);
 errors++;
 }
 }
-if(data98.multivariate !== undefined){
-let data102 = data98.multivariate;
-if(typeof data102 !== "boolean"){
-const err266 = {instancePath:instancePath+"/search/tpe/multivariate",schemaPath:"#/properties/search/properties/tpe/properties/multivariate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.multivariate.type,parentSchema:schema11.properties.search.properties.tpe.properties.multivariate,data:data102};
+}
+if(data100.nStartupTrials !== undefined){
+let data102 = data100.nStartupTrials;
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err266 = {instancePath:instancePath+"/search/tpe/nStartupTrials",schemaPath:"#/properties/search/properties/tpe/properties/nStartupTrials/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.tpe.properties.nStartupTrials.type,parentSchema:schema11.properties.search.properties.tpe.properties.nStartupTrials,data:data102};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -7060,10 +7060,10 @@ vErrors.push(err266);
 errors++;
 }
 }
-if(data98.gamma !== undefined){
-let data103 = data98.gamma;
-if(!((typeof data103 == "number") && (isFinite(data103)))){
-const err267 = {instancePath:instancePath+"/search/tpe/gamma",schemaPath:"#/properties/search/properties/tpe/properties/gamma/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.tpe.properties.gamma.type,parentSchema:schema11.properties.search.properties.tpe.properties.gamma,data:data103};
+if(data100.nEiCandidates !== undefined){
+let data103 = data100.nEiCandidates;
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err267 = {instancePath:instancePath+"/search/tpe/nEiCandidates",schemaPath:"#/properties/search/properties/tpe/properties/nEiCandidates/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.tpe.properties.nEiCandidates.type,parentSchema:schema11.properties.search.properties.tpe.properties.nEiCandidates,data:data103};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -7073,10 +7073,10 @@ vErrors.push(err267);
 errors++;
 }
 }
-if(data98.priorWeight !== undefined){
-let data104 = data98.priorWeight;
-if(!((typeof data104 == "number") && (isFinite(data104)))){
-const err268 = {instancePath:instancePath+"/search/tpe/priorWeight",schemaPath:"#/properties/search/properties/tpe/properties/priorWeight/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.tpe.properties.priorWeight.type,parentSchema:schema11.properties.search.properties.tpe.properties.priorWeight,data:data104};
+if(data100.multivariate !== undefined){
+let data104 = data100.multivariate;
+if(typeof data104 !== "boolean"){
+const err268 = {instancePath:instancePath+"/search/tpe/multivariate",schemaPath:"#/properties/search/properties/tpe/properties/multivariate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.multivariate.type,parentSchema:schema11.properties.search.properties.tpe.properties.multivariate,data:data104};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -7086,10 +7086,10 @@ vErrors.push(err268);
 errors++;
 }
 }
-if(data98.magicClip !== undefined){
-let data105 = data98.magicClip;
-if(typeof data105 !== "boolean"){
-const err269 = {instancePath:instancePath+"/search/tpe/magicClip",schemaPath:"#/properties/search/properties/tpe/properties/magicClip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.magicClip.type,parentSchema:schema11.properties.search.properties.tpe.properties.magicClip,data:data105};
+if(data100.gamma !== undefined){
+let data105 = data100.gamma;
+if(!((typeof data105 == "number") && (isFinite(data105)))){
+const err269 = {instancePath:instancePath+"/search/tpe/gamma",schemaPath:"#/properties/search/properties/tpe/properties/gamma/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.tpe.properties.gamma.type,parentSchema:schema11.properties.search.properties.tpe.properties.gamma,data:data105};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -7099,10 +7099,10 @@ vErrors.push(err269);
 errors++;
 }
 }
-if(data98.considerEndpoints !== undefined){
-let data106 = data98.considerEndpoints;
-if(typeof data106 !== "boolean"){
-const err270 = {instancePath:instancePath+"/search/tpe/considerEndpoints",schemaPath:"#/properties/search/properties/tpe/properties/considerEndpoints/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.considerEndpoints.type,parentSchema:schema11.properties.search.properties.tpe.properties.considerEndpoints,data:data106};
+if(data100.priorWeight !== undefined){
+let data106 = data100.priorWeight;
+if(!((typeof data106 == "number") && (isFinite(data106)))){
+const err270 = {instancePath:instancePath+"/search/tpe/priorWeight",schemaPath:"#/properties/search/properties/tpe/properties/priorWeight/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.search.properties.tpe.properties.priorWeight.type,parentSchema:schema11.properties.search.properties.tpe.properties.priorWeight,data:data106};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -7112,10 +7112,10 @@ vErrors.push(err270);
 errors++;
 }
 }
-if(data98.constantLiar !== undefined){
-let data107 = data98.constantLiar;
+if(data100.magicClip !== undefined){
+let data107 = data100.magicClip;
 if(typeof data107 !== "boolean"){
-const err271 = {instancePath:instancePath+"/search/tpe/constantLiar",schemaPath:"#/properties/search/properties/tpe/properties/constantLiar/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.constantLiar.type,parentSchema:schema11.properties.search.properties.tpe.properties.constantLiar,data:data107};
+const err271 = {instancePath:instancePath+"/search/tpe/magicClip",schemaPath:"#/properties/search/properties/tpe/properties/magicClip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.magicClip.type,parentSchema:schema11.properties.search.properties.tpe.properties.magicClip,data:data107};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -7125,9 +7125,10 @@ vErrors.push(err271);
 errors++;
 }
 }
-}
-else {
-const err272 = {instancePath:instancePath+"/search/tpe",schemaPath:"#/properties/search/properties/tpe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.tpe.type,parentSchema:schema11.properties.search.properties.tpe,data:data98};
+if(data100.considerEndpoints !== undefined){
+let data108 = data100.considerEndpoints;
+if(typeof data108 !== "boolean"){
+const err272 = {instancePath:instancePath+"/search/tpe/considerEndpoints",schemaPath:"#/properties/search/properties/tpe/properties/considerEndpoints/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.considerEndpoints.type,parentSchema:schema11.properties.search.properties.tpe.properties.considerEndpoints,data:data108};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -7137,10 +7138,10 @@ vErrors.push(err272);
 errors++;
 }
 }
-if(data74.pruner !== undefined){
-let data108 = data74.pruner;
-if((typeof data108 !== "string") && (!(data108 && typeof data108 == "object" && !Array.isArray(data108)))){
-const err273 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/type",keyword:"type",params:{type: schema11.properties.search.properties.pruner.type},message:"must be string,object",schema:schema11.properties.search.properties.pruner.type,parentSchema:schema11.properties.search.properties.pruner,data:data108};
+if(data100.constantLiar !== undefined){
+let data109 = data100.constantLiar;
+if(typeof data109 !== "boolean"){
+const err273 = {instancePath:instancePath+"/search/tpe/constantLiar",schemaPath:"#/properties/search/properties/tpe/properties/constantLiar/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.search.properties.tpe.properties.constantLiar.type,parentSchema:schema11.properties.search.properties.tpe.properties.constantLiar,data:data109};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -7149,11 +7150,10 @@ vErrors.push(err273);
 }
 errors++;
 }
-const _errs388 = errors;
-let valid108 = true;
-const _errs389 = errors;
-if(typeof data108 !== "string"){
-const err274 = {};
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/search/tpe",schemaPath:"#/properties/search/properties/tpe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.tpe.type,parentSchema:schema11.properties.search.properties.tpe,data:data100};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -7162,21 +7162,11 @@ vErrors.push(err274);
 }
 errors++;
 }
-var _valid31 = _errs389 === errors;
-errors = _errs388;
-if(vErrors !== null){
-if(_errs388){
-vErrors.length = _errs388;
 }
-else {
-vErrors = null;
-}
-}
-let ifClause1;
-if(_valid31){
-const _errs391 = errors;
-if(!((((data108 === "median") || (data108 === "asha")) || (data108 === "hyperband")) || (data108 === "none"))){
-const err275 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/then/enum",keyword:"enum",params:{allowedValues: schema11.properties.search.properties.pruner.then.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.search.properties.pruner.then.enum,parentSchema:schema11.properties.search.properties.pruner.then,data:data108};
+if(data74.pruner !== undefined){
+let data110 = data74.pruner;
+if((typeof data110 !== "string") && (!(data110 && typeof data110 == "object" && !Array.isArray(data110)))){
+const err275 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/type",keyword:"type",params:{type: schema11.properties.search.properties.pruner.type},message:"must be string,object",schema:schema11.properties.search.properties.pruner.type,parentSchema:schema11.properties.search.properties.pruner,data:data110};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -7185,15 +7175,11 @@ vErrors.push(err275);
 }
 errors++;
 }
-var _valid31 = _errs391 === errors;
-valid108 = _valid31;
-ifClause1 = "then";
-}
-else {
+const _errs391 = errors;
+let valid108 = true;
 const _errs392 = errors;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.name === undefined){
-const err276 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.search.properties.pruner.else.required,parentSchema:schema11.properties.search.properties.pruner.else,data:data108};
+if(typeof data110 !== "string"){
+const err276 = {};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -7202,9 +7188,21 @@ vErrors.push(err276);
 }
 errors++;
 }
-for(const key27 in data108){
-if(!((((((key27 === "name") || (key27 === "warmupSteps")) || (key27 === "minTrials")) || (key27 === "minEpochs")) || (key27 === "reductionFactor")) || (key27 === "maxEpochs"))){
-const err277 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.search.properties.pruner.else,data:data108};
+var _valid31 = _errs392 === errors;
+errors = _errs391;
+if(vErrors !== null){
+if(_errs391){
+vErrors.length = _errs391;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause1;
+if(_valid31){
+const _errs394 = errors;
+if(!((((data110 === "median") || (data110 === "asha")) || (data110 === "hyperband")) || (data110 === "none"))){
+const err277 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/then/enum",keyword:"enum",params:{allowedValues: schema11.properties.search.properties.pruner.then.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.search.properties.pruner.then.enum,parentSchema:schema11.properties.search.properties.pruner.then,data:data110};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -7213,11 +7211,15 @@ vErrors.push(err277);
 }
 errors++;
 }
+var _valid31 = _errs394 === errors;
+valid108 = _valid31;
+ifClause1 = "then";
 }
-if(data108.name !== undefined){
-let data109 = data108.name;
-if(!(((data109 === "median") || (data109 === "asha")) || (data109 === "hyperband"))){
-const err278 = {instancePath:instancePath+"/search/pruner/name",schemaPath:"#/properties/search/properties/pruner/else/properties/name/enum",keyword:"enum",params:{allowedValues: schema11.properties.search.properties.pruner.else.properties.name.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.search.properties.pruner.else.properties.name.enum,parentSchema:schema11.properties.search.properties.pruner.else.properties.name,data:data109};
+else {
+const _errs395 = errors;
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+if(data110.name === undefined){
+const err278 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.search.properties.pruner.else.required,parentSchema:schema11.properties.search.properties.pruner.else,data:data110};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -7226,11 +7228,9 @@ vErrors.push(err278);
 }
 errors++;
 }
-}
-if(data108.warmupSteps !== undefined){
-let data110 = data108.warmupSteps;
-if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
-const err279 = {instancePath:instancePath+"/search/pruner/warmupSteps",schemaPath:"#/properties/search/properties/pruner/else/properties/warmupSteps/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.warmupSteps.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.warmupSteps,data:data110};
+for(const key27 in data110){
+if(!((((((key27 === "name") || (key27 === "warmupSteps")) || (key27 === "minTrials")) || (key27 === "minEpochs")) || (key27 === "reductionFactor")) || (key27 === "maxEpochs"))){
+const err279 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.search.properties.pruner.else,data:data110};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -7239,9 +7239,11 @@ vErrors.push(err279);
 }
 errors++;
 }
-if((typeof data110 == "number") && (isFinite(data110))){
-if(data110 < 0 || isNaN(data110)){
-const err280 = {instancePath:instancePath+"/search/pruner/warmupSteps",schemaPath:"#/properties/search/properties/pruner/else/properties/warmupSteps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.search.properties.pruner.else.properties.warmupSteps,data:data110};
+}
+if(data110.name !== undefined){
+let data111 = data110.name;
+if(!(((data111 === "median") || (data111 === "asha")) || (data111 === "hyperband"))){
+const err280 = {instancePath:instancePath+"/search/pruner/name",schemaPath:"#/properties/search/properties/pruner/else/properties/name/enum",keyword:"enum",params:{allowedValues: schema11.properties.search.properties.pruner.else.properties.name.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.search.properties.pruner.else.properties.name.enum,parentSchema:schema11.properties.search.properties.pruner.else.properties.name,data:data111};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -7251,11 +7253,10 @@ vErrors.push(err280);
 errors++;
 }
 }
-}
-if(data108.minTrials !== undefined){
-let data111 = data108.minTrials;
-if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
-const err281 = {instancePath:instancePath+"/search/pruner/minTrials",schemaPath:"#/properties/search/properties/pruner/else/properties/minTrials/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.minTrials.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.minTrials,data:data111};
+if(data110.warmupSteps !== undefined){
+let data112 = data110.warmupSteps;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err281 = {instancePath:instancePath+"/search/pruner/warmupSteps",schemaPath:"#/properties/search/properties/pruner/else/properties/warmupSteps/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.warmupSteps.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.warmupSteps,data:data112};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -7264,9 +7265,9 @@ vErrors.push(err281);
 }
 errors++;
 }
-if((typeof data111 == "number") && (isFinite(data111))){
-if(data111 < 1 || isNaN(data111)){
-const err282 = {instancePath:instancePath+"/search/pruner/minTrials",schemaPath:"#/properties/search/properties/pruner/else/properties/minTrials/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.minTrials,data:data111};
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 < 0 || isNaN(data112)){
+const err282 = {instancePath:instancePath+"/search/pruner/warmupSteps",schemaPath:"#/properties/search/properties/pruner/else/properties/warmupSteps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.search.properties.pruner.else.properties.warmupSteps,data:data112};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -7277,10 +7278,10 @@ errors++;
 }
 }
 }
-if(data108.minEpochs !== undefined){
-let data112 = data108.minEpochs;
-if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
-const err283 = {instancePath:instancePath+"/search/pruner/minEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/minEpochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.minEpochs.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.minEpochs,data:data112};
+if(data110.minTrials !== undefined){
+let data113 = data110.minTrials;
+if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
+const err283 = {instancePath:instancePath+"/search/pruner/minTrials",schemaPath:"#/properties/search/properties/pruner/else/properties/minTrials/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.minTrials.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.minTrials,data:data113};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -7289,9 +7290,9 @@ vErrors.push(err283);
 }
 errors++;
 }
-if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 < 1 || isNaN(data112)){
-const err284 = {instancePath:instancePath+"/search/pruner/minEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/minEpochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.minEpochs,data:data112};
+if((typeof data113 == "number") && (isFinite(data113))){
+if(data113 < 1 || isNaN(data113)){
+const err284 = {instancePath:instancePath+"/search/pruner/minTrials",schemaPath:"#/properties/search/properties/pruner/else/properties/minTrials/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.minTrials,data:data113};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -7302,10 +7303,10 @@ errors++;
 }
 }
 }
-if(data108.reductionFactor !== undefined){
-let data113 = data108.reductionFactor;
-if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
-const err285 = {instancePath:instancePath+"/search/pruner/reductionFactor",schemaPath:"#/properties/search/properties/pruner/else/properties/reductionFactor/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.reductionFactor.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.reductionFactor,data:data113};
+if(data110.minEpochs !== undefined){
+let data114 = data110.minEpochs;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err285 = {instancePath:instancePath+"/search/pruner/minEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/minEpochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.minEpochs.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.minEpochs,data:data114};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -7314,9 +7315,9 @@ vErrors.push(err285);
 }
 errors++;
 }
-if((typeof data113 == "number") && (isFinite(data113))){
-if(data113 < 2 || isNaN(data113)){
-const err286 = {instancePath:instancePath+"/search/pruner/reductionFactor",schemaPath:"#/properties/search/properties/pruner/else/properties/reductionFactor/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2",schema:2,parentSchema:schema11.properties.search.properties.pruner.else.properties.reductionFactor,data:data113};
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err286 = {instancePath:instancePath+"/search/pruner/minEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/minEpochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.minEpochs,data:data114};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -7327,10 +7328,10 @@ errors++;
 }
 }
 }
-if(data108.maxEpochs !== undefined){
-let data114 = data108.maxEpochs;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err287 = {instancePath:instancePath+"/search/pruner/maxEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/maxEpochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.maxEpochs.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.maxEpochs,data:data114};
+if(data110.reductionFactor !== undefined){
+let data115 = data110.reductionFactor;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err287 = {instancePath:instancePath+"/search/pruner/reductionFactor",schemaPath:"#/properties/search/properties/pruner/else/properties/reductionFactor/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.reductionFactor.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.reductionFactor,data:data115};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -7339,9 +7340,9 @@ vErrors.push(err287);
 }
 errors++;
 }
-if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 < 1 || isNaN(data114)){
-const err288 = {instancePath:instancePath+"/search/pruner/maxEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/maxEpochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.maxEpochs,data:data114};
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 < 2 || isNaN(data115)){
+const err288 = {instancePath:instancePath+"/search/pruner/reductionFactor",schemaPath:"#/properties/search/properties/pruner/else/properties/reductionFactor/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2",schema:2,parentSchema:schema11.properties.search.properties.pruner.else.properties.reductionFactor,data:data115};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -7352,9 +7353,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err289 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.pruner.else.type,parentSchema:schema11.properties.search.properties.pruner.else,data:data108};
+if(data110.maxEpochs !== undefined){
+let data116 = data110.maxEpochs;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err289 = {instancePath:instancePath+"/search/pruner/maxEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/maxEpochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.search.properties.pruner.else.properties.maxEpochs.type,parentSchema:schema11.properties.search.properties.pruner.else.properties.maxEpochs,data:data116};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -7363,12 +7365,9 @@ vErrors.push(err289);
 }
 errors++;
 }
-var _valid31 = _errs392 === errors;
-valid108 = _valid31;
-ifClause1 = "else";
-}
-if(!valid108){
-const err290 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema",schema:schema11.properties.search.properties.pruner.if,parentSchema:schema11.properties.search.properties.pruner,data:data108};
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 < 1 || isNaN(data116)){
+const err290 = {instancePath:instancePath+"/search/pruner/maxEpochs",schemaPath:"#/properties/search/properties/pruner/else/properties/maxEpochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.search.properties.pruner.else.properties.maxEpochs,data:data116};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -7379,8 +7378,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err291 = {instancePath:instancePath+"/search",schemaPath:"#/properties/search/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.type,parentSchema:schema11.properties.search,data:data74};
+const err291 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/else/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.properties.pruner.else.type,parentSchema:schema11.properties.search.properties.pruner.else,data:data110};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -7389,11 +7389,12 @@ vErrors.push(err291);
 }
 errors++;
 }
-if(data.store !== undefined){
-let data115 = data.store;
-if(typeof data115 === "string"){
-if(func3(data115) < 1){
-const err292 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.store,data:data115};
+var _valid31 = _errs395 === errors;
+valid108 = _valid31;
+ifClause1 = "else";
+}
+if(!valid108){
+const err292 = {instancePath:instancePath+"/search/pruner",schemaPath:"#/properties/search/properties/pruner/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema",schema:schema11.properties.search.properties.pruner.if,parentSchema:schema11.properties.search.properties.pruner,data:data110};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -7403,8 +7404,9 @@ vErrors.push(err292);
 errors++;
 }
 }
+}
 else {
-const err293 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.store.type,parentSchema:schema11.properties.store,data:data115};
+const err293 = {instancePath:instancePath+"/search",schemaPath:"#/properties/search/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.search.type,parentSchema:schema11.properties.search,data:data74};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -7413,12 +7415,11 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-if(data.output !== undefined){
-let data116 = data.output;
-if(typeof data116 === "string"){
-if(func3(data116) < 1){
-const err294 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.output,data:data116};
+if(data.store !== undefined){
+let data117 = data.store;
+if(typeof data117 === "string"){
+if(func3(data117) < 1){
+const err294 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.store,data:data117};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -7429,7 +7430,7 @@ errors++;
 }
 }
 else {
-const err295 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.output.type,parentSchema:schema11.properties.output,data:data116};
+const err295 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.store.type,parentSchema:schema11.properties.store,data:data117};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -7439,14 +7440,39 @@ vErrors.push(err295);
 errors++;
 }
 }
-}
-else {
-const err296 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data.output !== undefined){
+let data118 = data.output;
+if(typeof data118 === "string"){
+if(func3(data118) < 1){
+const err296 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.output,data:data118};
 if(vErrors === null){
 vErrors = [err296];
 }
 else {
 vErrors.push(err296);
+}
+errors++;
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.output.type,parentSchema:schema11.properties.output,data:data118};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+}
+else {
+const err298 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
 }
 errors++;
 }

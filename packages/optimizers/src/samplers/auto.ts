@@ -5,10 +5,20 @@
  *
  * Adaptive — the portfolio is planned from the space, the budget and the parallelism (planPortfolio):
  *   - a finite space whose every point fits in the budget is simply enumerated (grid);
- *   - otherwise the GP (bayesian) opens with its space-filling design and then shares the asks with
- *     qlearning's coordinate walk from the incumbent; TPE joins when most parameters are
- *     categorical (where the GP's one-hot kernel is weakest) and takes the GP's place when the GP
- *     costs too much;
+ *   - a space of at most GP_MAX_DIMS parameters, mostly numeric, is searched by the GP (bayesian)
+ *     alone: its space-filling design, then expected improvement in its trust region, with two
+ *     surrogate models — the product Matérn kernel and the additive one (a sum of one-parameter
+ *     kernels) — between which the data's marginal likelihood chooses at every refit (the GP's
+ *     `kernel: 'auto'`; `bayesian` on its own uses the product kernel unless told otherwise). The
+ *     additive model is what finds the optimum of objectives made of per-parameter effects, as
+ *     hyperparameter surfaces often nearly are (styblinski_tang8 and mixed_mlp in BENCHMARKS.md);
+ *   - when most parameters are categorical (where the GP's one-hot kernel is weakest), TPE and
+ *     qlearning's coordinate walk join the GP, and a bandit shares the asks among the three; beyond
+ *     GP_MAX_DIMS parameters, qlearning and TPE share them. qlearning used to share the asks of
+ *     numeric spaces too; with the GP's trust region doing that local refinement, its asks made
+ *     auto clearly worse at 25 trials (hartmann6 and ackley5, Mann–Whitney p < 0.01 over 40 seeds)
+ *     and brought nothing at 50, so it left those portfolios;
+ *   - TPE takes the GP's place when the GP costs too much (below);
  *   - measured costs (affordable): the GP, the one member whose asks grow costly (O(n³) refits), is
  *     left out once its recent asks took longer on average than the allowance, and tpe stands in.
  *     An ask's cost is the CPU time it took (Study measures it with process.cpuUsage where there
@@ -19,7 +29,8 @@
  *     crossed it on a busy machine, so a benchmark's result depended on the machine's load). Only
  *     the GP is judged: the others cost O(n) per ask, and their recorded ask times include the
  *     GP's veto (below), which would otherwise count against them.
- * Ensembled — after the design, the proposer is drawn by Thompson sampling (chooseMember): each
+ * Ensembled — in two ways: the GP's two surrogate models (above, chosen by evidence at each refit),
+ * and, where the plan has several members, a bandit. After the design the proposer is then drawn by Thompson sampling (chooseMember): each
  * member's record is a Beta posterior over the reward of its proposals — 0 unless a proposal
  * improves on the best trial told before it was asked, more the bigger the step (reward()) — with
  * older outcomes discounted (γ = 0.9 per later trial of that member) because who is useful changes
@@ -33,7 +44,8 @@
  * walk on a separable function) would never get an ask; the factor of 100 lets the walk keep the
  * steps the model finds plausible and stops the ones it finds hopeless (qlearning's
  * one-coordinate crawl along rosenbrock's curved valley, which kept earning the bandit's asks by
- * many tiny improvements). Measured in BENCHMARKS.md, with the variants tried.
+ * many tiny improvements, when qlearning was still in numeric portfolios). Measured in
+ * BENCHMARKS.md, with the variants tried.
  *
  * Replay-safe: every decision is a function of the trials (their proposers, values and recorded
  * costs Trial.askMs / Trial.durationMs), the plan and the ask's seeded generator, which is split
@@ -124,9 +136,10 @@ export function categoricalShare(space: Space): number {
 }
 
 /**
- * Trials of auto's space-filling opening (the GP's Sobol points): the GP's own default, a few more
- * than the parameters and at most 10. (Halving it, tried for 25-trial budgets, lost more than it won:
- * BENCHMARKS.md.) A function of the space alone, so a replay with another budget opens the same way.
+ * Trials of auto's space-filling opening (the GP's Sobol points): the GP's own default, one more
+ * than half the parameters, 3 to 10 (with the trust region, a smaller design than the earlier
+ * parameters + 3 pays: BENCHMARKS.md). A function of the space alone, so a replay with another
+ * budget opens the same way.
  */
 export function designSize(space: Space): number {
   return defaultInitialTrials(space);
@@ -146,16 +159,15 @@ export function planPortfolio(space: Space, budget: number | undefined, parallel
   const useGp = dims <= GP_MAX_DIMS;
   if (useGp) members.push('bayesian');
   else reasons.push(`${dims} parameters: no GP`);
-  members.push('qlearning');
   const categorical = categoricalShare(space);
   if (!useGp || categorical >= 0.5) {
-    members.push('tpe');
-    if (useGp) reasons.push(`${Math.round(categorical * 100)}% categorical: tpe joins`);
+    members.push('qlearning', 'tpe');
+    if (useGp) reasons.push(`${Math.round(categorical * 100)}% categorical: qlearning and tpe join`);
   }
   if (parallelism > 1) reasons.push(`parallelism ${parallelism}: pending trials are fantasised (GP) or lied about (TPE)`);
   const opener: MemberName = useGp ? 'bayesian' : 'random';
   const design = useGp ? designSize(space) : Math.max(5, Math.min(10, 2 * dims));
-  return { members, opener, design, fallback: 'tpe', reason: reasons.join('; ') || 'gp design, then gp and qlearning by bandit' };
+  return { members, opener, design, fallback: 'tpe', reason: reasons.join('; ') || 'gp design, then the gp (product and additive kernels)' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,7 +381,7 @@ export function createAutoSampler(rawOptions: AutoOptions | SamplerOptions = {})
   // The opening's Sobol points come from a GP sampler of its own; the modelling GP takes over
   // from 2 observations on, so auto's plan alone decides how long the design lasts.
   const opening = createGpSampler();
-  const gp = createGpSampler({ initialTrials: 2 });
+  const gp = createGpSampler({ initialTrials: 2, kernel: 'auto' });
   const members: Record<MemberName, Sampler> = {
     bayesian: gp,
     tpe: createTpeSampler(),

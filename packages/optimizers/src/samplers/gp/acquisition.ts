@@ -55,6 +55,8 @@ export interface AcquisitionSearchOptions {
   gradientIterations?: number;
   /** Continuous phases per local search, each after a discrete sweep that improved (default 3). */
   rounds?: number;
+  /** A box (per encoded dimension) the search stays in: a trust region around the incumbent. One-hot dimensions keep [0, 1]. */
+  box?: { lower: Float64Array; upper: Float64Array };
 }
 
 /** Alternatives returned for the caller to skip already-asked points; beyond these it goes random. */
@@ -94,8 +96,8 @@ function perturb(enc: GpEncoding, anchor: Float64Array, rng: Rng): Float64Array 
   return enc.project(x);
 }
 
-/** One discrete pattern-search sweep; returns the (possibly improved) point and value. */
-function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint): ScoredPoint {
+/** One discrete pattern-search sweep (ordinal steps stay in the trust region, if any); returns the (possibly improved) point and value. */
+function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, box?: AcquisitionSearchOptions['box']): ScoredPoint {
   let { x, value } = start;
   for (const b of enc.blocks) {
     if (b.kind === 'continuous') continue;
@@ -117,6 +119,7 @@ function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint): S
           if (j < 0 || j >= b.count) continue;
           const c = Float64Array.from(base);
           c[b.dim] = enc.ordinalPosition(b, j);
+          if (box && (c[b.dim]! < box.lower[b.dim]! || c[b.dim]! > box.upper[b.dim]!)) continue;
           tryPoint(c);
         }
       }
@@ -135,8 +138,24 @@ function discreteSweep(enc: GpEncoding, acq: Acquisition, start: ScoredPoint): S
   return { x, value };
 }
 
-/** Box L-BFGS over the continuous coordinates, the discrete ones held fixed. */
-function continuousPhase(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, iterations: number): ScoredPoint {
+/**
+ * A point moved into the trust region: a uniform point of the cube stretched onto the box
+ * (`stretch`), or a perturbation clipped to it. Categorical coordinates stay as they are, and an
+ * ordinal one is rounded to its nearest level again (so it may end a little outside the box).
+ */
+function intoBox(enc: GpEncoding, x: Float64Array, box: AcquisitionSearchOptions['box'], stretch: boolean): Float64Array {
+  if (!box) return x;
+  for (const b of enc.blocks) {
+    if (b.kind === 'categorical') continue;
+    const lo = box.lower[b.dim]!;
+    const hi = box.upper[b.dim]!;
+    x[b.dim] = stretch ? lo + (hi - lo) * x[b.dim]! : Math.min(hi, Math.max(lo, x[b.dim]!));
+  }
+  return enc.project(x);
+}
+
+/** Box L-BFGS over the continuous coordinates, the discrete ones held fixed (within the trust region, if any). */
+function continuousPhase(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, iterations: number, box?: AcquisitionSearchOptions['box']): ScoredPoint {
   const dimsC = enc.continuousDims;
   if (dimsC.length === 0) return start;
   const full = Float64Array.from(start.x);
@@ -147,9 +166,16 @@ function continuousPhase(enc: GpEncoding, acq: Acquisition, start: ScoredPoint, 
     for (let i = 0; i < dimsC.length; i++) grad[i] = -fullGrad[dimsC[i]!]!;
     return -v;
   };
-  const x0 = dimsC.map((d) => start.x[d]!);
   const lower = new Float64Array(dimsC.length);
   const upper = new Float64Array(dimsC.length).fill(1);
+  if (box) {
+    dimsC.forEach((d, i) => {
+      lower[i] = box.lower[d]!;
+      upper[i] = box.upper[d]!;
+    });
+  }
+  // An anchor (one of the best trials) may lie outside the box: start from its nearest point inside.
+  const x0 = dimsC.map((d, i) => Math.min(upper[i]!, Math.max(lower[i]!, start.x[d]!)));
   const r = minimizeBox(objective, x0, { lower, upper, maxIterations: iterations, gradientTolerance: 1e-7, relativeTolerance: 1e-10 });
   if (!(-r.value > start.value)) return start;
   const x = Float64Array.from(start.x);
@@ -179,10 +205,11 @@ export function maximizeAcquisition(
     const value = acq(x);
     if (Number.isFinite(value)) candidates.push({ x, value });
   };
-  for (let i = 0; i < nRandom; i++) score(enc.random(rng));
+  const box = options.box;
+  for (let i = 0; i < nRandom; i++) score(intoBox(enc, enc.random(rng), box, true));
   for (const anchor of anchors) {
     score(Float64Array.from(anchor));
-    for (let i = 0; i < nPerturb; i++) score(perturb(enc, anchor, rng));
+    for (let i = 0; i < nPerturb; i++) score(intoBox(enc, perturb(enc, anchor, rng), box, false));
   }
   candidates.sort((a, b) => b.value - a.value);
 
@@ -193,12 +220,12 @@ export function maximizeAcquisition(
   }
   const results: ScoredPoint[] = [];
   for (const start of starts) {
-    let current = continuousPhase(enc, acq, start, iterations);
+    let current = continuousPhase(enc, acq, start, iterations, box);
     // A discrete move changes the landscape of the continuous coordinates: climb again after one.
     for (let round = 1; round < rounds; round++) {
-      const swept = discreteSweep(enc, acq, current);
+      const swept = discreteSweep(enc, acq, current, box);
       if (!(swept.value > current.value + 1e-9 * Math.max(1, Math.abs(current.value)))) break;
-      current = continuousPhase(enc, acq, swept, iterations);
+      current = continuousPhase(enc, acq, swept, iterations, box);
     }
     results.push(current);
   }

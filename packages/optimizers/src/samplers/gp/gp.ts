@@ -38,6 +38,8 @@ export interface GpPrior {
   logNoiseSd: number;
   lower: Float64Array;
   upper: Float64Array;
+  /** The kernel's form: the product (ARD) Matérn by default, or its first-order additive form (kernel.ts). */
+  additive?: boolean;
 }
 
 export interface GpPriorOptions {
@@ -45,6 +47,8 @@ export interface GpPriorOptions {
   lengthscale?: number;
   /** Median noise variance of the prior, relative to the standardised signal (default 1e-3). */
   noise?: number;
+  /** The additive kernel: its lengthscales are one-dimensional, so no √dims scaling. */
+  additive?: boolean;
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -56,7 +60,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
  * genuinely noisy objectives. Bounds stop degenerate fits (ℓ → 0 interpolating spikes, σ² → 0).
  */
 export function defaultPrior(dims: number, options: GpPriorOptions = {}): GpPrior {
-  const lengthscaleMean = Math.log((options.lengthscale ?? 0.3) * Math.sqrt(dims));
+  const lengthscaleMean = Math.log((options.lengthscale ?? 0.3) * (options.additive ? 1 : Math.sqrt(dims)));
   const noiseMean = Math.log(options.noise ?? 1e-3);
   const lower = new Float64Array(dims + 2);
   const upper = new Float64Array(dims + 2);
@@ -77,13 +81,14 @@ export function defaultPrior(dims: number, options: GpPriorOptions = {}): GpPrio
     logNoiseSd: 2.5,
     lower,
     upper,
+    ...(options.additive ? { additive: true } : {}),
   };
 }
 
-export function kernelParamsOf(theta: ArrayLike<number>, dims: number): KernelParams {
+export function kernelParamsOf(theta: ArrayLike<number>, dims: number, additive = false): KernelParams {
   const inv = new Float64Array(dims);
   for (let d = 0; d < dims; d++) inv[d] = Math.exp(-2 * theta[d]!);
-  return { inverseSquaredLengthscales: inv, signalVariance: Math.exp(theta[dims]!) };
+  return { inverseSquaredLengthscales: inv, signalVariance: Math.exp(theta[dims]!), ...(additive ? { additive } : {}) };
 }
 
 const pairCache = new WeakMap<GpData, PairTable>();
@@ -117,7 +122,7 @@ function priorTerm(theta: ArrayLike<number>, dims: number, prior: GpPrior, grad?
  */
 export function negLogPosterior(theta: ArrayLike<number>, data: GpData, prior: GpPrior, grad?: Float64Array): number {
   const { y, n, dims } = data;
-  const kp = kernelParamsOf(theta, dims);
+  const kp = kernelParamsOf(theta, dims, prior.additive);
   const noise = Math.exp(theta[dims + 1]!);
   const pairs = pairsOf(data);
   const r = new Float64Array((n * (n - 1)) / 2);
@@ -213,11 +218,11 @@ export class GpPosterior {
   private readonly v: Float64Array;
   private readonly w: Float64Array;
 
-  private constructor(data: GpData, theta: ArrayLike<number>, l: Float64Array) {
+  private constructor(data: GpData, theta: ArrayLike<number>, l: Float64Array, additive: boolean) {
     this.n = data.n;
     this.dims = data.dims;
     this.x = data.x;
-    this.kernel = kernelParamsOf(theta, data.dims);
+    this.kernel = kernelParamsOf(theta, data.dims, additive);
     this.noise = Math.exp(theta[data.dims + 1]!);
     this.l = l;
     this.alpha = choleskySolve(l, data.n, data.y);
@@ -228,14 +233,14 @@ export class GpPosterior {
   }
 
   /** Undefined when the kernel matrix cannot be factorised (the caller falls back to random search). */
-  static create(data: GpData, theta: ArrayLike<number>): GpPosterior | undefined {
-    const kp = kernelParamsOf(theta, data.dims);
+  static create(data: GpData, theta: ArrayLike<number>, additive = false): GpPosterior | undefined {
+    const kp = kernelParamsOf(theta, data.dims, additive);
     const k = kernelMatrix(data.x, data.n, data.dims, kp);
     const noise = Math.exp(theta[data.dims + 1]!);
     for (let i = 0; i < data.n; i++) k[i * data.n + i] = k[i * data.n + i]! + noise;
     const chol = choleskyWithJitter(k, data.n);
     if (!chol) return undefined;
-    const post = new GpPosterior(data, theta, chol.l);
+    const post = new GpPosterior(data, theta, chol.l, additive);
     for (let i = 0; i < data.n; i++) if (!Number.isFinite(post.alpha[i]!)) return undefined;
     return post;
   }
