@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALGORITHMS, CATEGORICAL_KEYS, NUMERIC_KEYS, OUTPUT_WARPINGS, PARAM_TYPES, PRUNERS } from '@nx-hpo/optimizers';
+import { ALGORITHMS, CATEGORICAL_KEYS, KERNEL_CHOICES, NUMERIC_KEYS, OUTPUT_WARPINGS, PARAM_TYPES, PRUNERS } from '@nx-hpo/optimizers';
 import { serialization } from '@tensorflow/tfjs';
 import { tuneSchema } from '../src/config';
 import {
@@ -65,6 +65,7 @@ const SOURCES: Record<string, readonly unknown[]> = {
   '#/properties/objective/properties/direction': DIRECTIONS,
   '#/properties/search/properties/algorithm': ALGORITHMS,
   '#/properties/search/properties/bayesian/properties/outputWarping': OUTPUT_WARPINGS,
+  '#/properties/search/properties/bayesian/properties/kernel': KERNEL_CHOICES,
   '#/properties/search/properties/pruner/then': [...PRUNERS, 'none'],
   '#/properties/search/properties/pruner/else/properties/name': PRUNERS,
   '#/definitions/activation/anyOf/1': ACTIVATIONS,

@@ -77,7 +77,7 @@ export {
 export { minimize, type MinimizeOptions, type MinimizeResult } from './minimize';
 export { createRandomSampler } from './samplers/random';
 export { createGridSampler } from './samplers/grid';
-export { createGpSampler, type GpOptions } from './samplers/gp';
+export { createGpSampler, KERNEL_CHOICES, type GpOptions, type KernelChoice } from './samplers/gp';
 export { OUTPUT_WARPINGS, type OutputWarping } from './samplers/gp/outputs';
 export { PRUNERS, createPruner, isPrunerName, type PrunerSpec } from './pruners';
 export type {
