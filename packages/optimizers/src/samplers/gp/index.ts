@@ -412,10 +412,11 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
     const rows = obs.x.slice(0, prefix);
     // The output warping is chosen with the kernel asked for (the product one under 'auto'). With
     // 'auto' the additive kernel is then fitted once more, on the standardised losses when that
-    // warping is among the choices, and kept if its evidence is higher by ADDITIVE_EVIDENCE_MARGIN. Why there: a log warping
-    // turns a sum of per-parameter effects into something that is no longer a sum, so the additive
-    // model only fits such an objective on an affine scale; and one fit more, rather than a second
-    // sweep over the warpings, keeps auto's GP asks well inside its cost allowance at 50 trials.
+    // warping is among the choices, and kept if its evidence is higher by ADDITIVE_EVIDENCE_MARGIN.
+    // Why there: a log warping turns a sum of per-parameter effects into something that is no
+    // longer a sum, so the additive model only fits such an objective on an affine scale; and one
+    // fit more, rather than a second sweep over the warpings, keeps auto's GP asks well inside its
+    // cost allowance at 50 trials.
     const data = (choice: WarpChoice): { d: GpData; logJacobian: number } => {
       const warped = targets(losses, choice);
       return { d: toData(rows, warped.y, enc.dims), logJacobian: warped.logJacobian };
