@@ -81,7 +81,8 @@ test('defaults: data, training, search, objective direction from the metric', ()
     scale: 'none',
   });
   assert.deepEqual(config.training, { epochs: 10, batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 } });
-  assert.deepEqual(config.search, { algorithm: 'random', trials: 20, seed: 0, options: {} });
+  // search.algorithm omitted: auto, the default.
+  assert.deepEqual(config.search, { algorithm: 'auto', trials: 20, seed: 0, options: {} });
   assert.deepEqual(config.objective, { metric: 'val_accuracy', direction: 'maximize' });
   // `- flatten:` (no options) reads as an empty mapping.
   assert.deepEqual((config.model as LayersModelSpec).layers[1], { flatten: {} });
