@@ -126,7 +126,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
 function refuseShardOfAdaptive({ shard, config }: SweepOptions): void {
   if (!shard || STATIC_ALGORITHMS.has(config.search.algorithm)) return;
   throw new UserError(
-    `--shard splits only static sweeps (random, grid); '${config.search.algorithm}' chooses each trial from the results of the ones before, so its trials cannot be split up front. Run it unsharded (the trial store still reuses every trial another machine trained).`,
+    `--shard splits only static sweeps (random, grid); '${config.search.algorithm}' chooses each trial from the results of the ones before, so its trials cannot be split up front. Run it unsharded (the trial store still reuses every trial another machine trained), or set search.algorithm to random or grid (it defaults to auto).`,
     { path: 'search.algorithm', file: config.file },
   );
 }

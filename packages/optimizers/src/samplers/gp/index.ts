@@ -101,7 +101,8 @@ export interface GpOptions {
    * The kernel: 'product' (default; the Matérn-5/2 of all parameters at once), 'additive' (a sum of
    * one-parameter Matérn kernels: for objectives that are sums of per-parameter effects) or 'auto'
    * (whichever the data's marginal likelihood prefers at each refit, the additive one fitted on the
-   * standardised losses: one hyperparameter fit more per refit).
+   * standardised losses and taken only on positive evidence, ADDITIVE_EVIDENCE_MARGIN: one
+   * hyperparameter fit more per refit).
    */
   kernel?: KernelChoice;
 }
