@@ -97,16 +97,7 @@ export class MarkLayer {
 
   private push(kind: number, i: number, style: number, x: number, y: number, a: number, b: number): void {
     const k = this.count++;
-    if (k >= this.kind.length) {
-      const need = k + 1;
-      this.kind = grow(this.kind, need);
-      this.trial = grow(this.trial, need);
-      this.style = grow(this.style, need);
-      this.x = grow(this.x, need);
-      this.y = grow(this.y, need);
-      this.a = grow(this.a, need);
-      this.b = grow(this.b, need);
-    }
+    this.reserve(k + 1);
     this.kind[k] = kind;
     this.trial[k] = i;
     this.style[k] = style;
