@@ -484,10 +484,11 @@ export function createGpSampler(rawOptions: GpOptions | SamplerOptions = {}): Gp
 
     const finalModel = model;
     const acq = (x: Float64Array, grad?: Float64Array): number => logExpectedImprovement(finalModel, best, x, grad);
+    // The best trials, best first: anchors of the acquisition search, the first one the trust region's centre.
     const anchors = bestIndices(y, 5).map((i) => obs.x[i]!);
     const search = { ...searchBudget(options.search, obs.x.length + obs.pending.length) };
     if (options.trustRegion > 0 && !searchesEverywhere(obs.losses)) {
-      search.box = trustBox(theta, obs.x[bestIndices(y, 1)[0]!]!, options.trustRegion);
+      search.box = trustBox(theta, anchors[0]!, options.trustRegion);
     }
     const ranked = maximizeAcquisition(enc, acq, anchors, ctx.rng, search);
     return { enc, obs, acq, ranked };
