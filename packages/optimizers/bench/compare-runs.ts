@@ -13,7 +13,7 @@
  * shares is the expected number of functions on which one seed beats Optuna.
  */
 import { readFileSync } from 'node:fs';
-import { bestOptuna, mannWhitneyGreater, OPTUNA_REFERENCE } from './optimizers';
+import { bestOptuna, mannWhitneyGreater, median, OPTUNA_REFERENCE } from './optimizers';
 
 interface Run {
   function: string;
@@ -29,12 +29,6 @@ function load(arg: string): { label: string; runs: Run[] } {
   const algorithm = wanted ?? algorithms[0];
   if (wanted === undefined && algorithms.length > 1) throw new Error(`${file} holds ${algorithms.join(', ')}: name one as ${file}:ALGORITHM`);
   return { label: `${algorithm} (${file})`, runs: runs.filter((r) => r.algorithm === algorithm).sort((a, b) => a.seed - b.seed) };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function main(): void {

@@ -229,7 +229,7 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function median(xs: readonly number[]): number {
+export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -55,6 +55,7 @@
  * (SamplerContext.proposer; a journal from another version of auto) differ, that member is asked.
  */
 import { AlgorithmError } from '../errors';
+import { median } from '../pruners/median';
 import { Rng } from '../rng';
 import { gridSize } from '../space';
 import { lossOf, type Direction, type ObserveContext, type Params, type Sampler, type SamplerContext, type Space, type SamplerOptions, type Suggestion, type Trial } from '../types';
@@ -176,10 +177,7 @@ export function planPortfolio(space: Space, budget: number | undefined, parallel
 /** Median of the recorded trial durations (ms), or undefined when none was told. */
 export function medianDuration(trials: readonly Trial[]): number | undefined {
   const ds = trials.filter((t) => t.state !== 'running' && t.durationMs !== undefined).map((t) => t.durationMs as number);
-  if (ds.length === 0) return undefined;
-  ds.sort((a, b) => a - b);
-  const mid = ds.length >> 1;
-  return ds.length % 2 === 1 ? (ds[mid] as number) : ((ds[mid - 1] as number) + (ds[mid] as number)) / 2;
+  return ds.length === 0 ? undefined : median(ds);
 }
 
 /** The mean ms per ask the search may spend: the stated share of a trial's time per worker, or the floor. */
